@@ -1,0 +1,37 @@
+// The server's settings, filled in by the command line (server/cli.cpp) and read
+// by every engine. One struct, so a behaviour cannot depend on which engine runs.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "net/address.hpp"
+#include "net/socket.hpp"
+
+namespace echo {
+
+enum class EngineKind { blocking, threads, epoll };
+enum class LogFormat { text, json };
+
+struct ServerConfig {
+  std::vector<net::Address> listen;
+  EngineKind engine = EngineKind::epoll;
+  unsigned threads = 0;  // event loops for epoll; 0 = one per core
+  bool reuse_port = false;  // epoll: a listener per loop (SO_REUSEPORT) instead of one shared
+  std::size_t buffer_size_bytes = 16 * 1024;
+  std::chrono::milliseconds write_timeout{5000};  // 0 = off
+  std::chrono::milliseconds idle_timeout{0};      // 0 = off
+  std::chrono::milliseconds drain_timeout{5000};
+  std::size_t max_connections = 10000;
+  int backlog = 4096;
+  bool nodelay = true;
+  net::KeepAlive keepalive;
+  std::string log_level = "info";
+  LogFormat log_format = LogFormat::text;
+};
+
+const char* to_string(EngineKind kind);
+
+}  // namespace echo

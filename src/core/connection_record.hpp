@@ -1,0 +1,48 @@
+// What the server knows and reports about one connection: who, since when, how
+// many bytes each way, and why it ended. Every engine opens and closes its
+// connections through here, so the log lines are the same whichever engine runs.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "net/peer.hpp"
+
+namespace echo {
+
+enum class CloseReason : std::uint8_t {
+  eof,            // the client half-closed and everything was echoed
+  reset,          // the client reset the connection
+  error,          // another socket error
+  write_timeout,  // a pending echo made no progress for --write-timeout
+  idle_timeout,   // no traffic for --idle-timeout
+  shutdown,       // the drain deadline passed during graceful shutdown
+};
+
+const char* to_string(CloseReason reason);
+// Maps a failed read/write errno to reset or error.
+CloseReason reason_for_error(int error);
+
+class ConnectionRecord {
+ public:
+  ConnectionRecord() = default;
+  // Assigns an id and logs the open line.
+  explicit ConnectionRecord(int fd);
+
+  void add_in(std::uint64_t bytes) noexcept { bytes_in_ += bytes; }
+  void add_out(std::uint64_t bytes) noexcept { bytes_out_ += bytes; }
+  std::uint64_t bytes_in() const noexcept { return bytes_in_; }
+  std::uint64_t bytes_out() const noexcept { return bytes_out_; }
+
+  // Logs the close line; error is the errno behind reset/error, else 0.
+  void log_close(CloseReason reason, int error = 0) const;
+
+ private:
+  std::uint64_t id_ = 0;
+  std::uint64_t bytes_in_ = 0;
+  std::uint64_t bytes_out_ = 0;
+  std::chrono::steady_clock::time_point opened_{};
+  net::PeerAddress peer_;
+};
+
+}  // namespace echo

@@ -1,0 +1,72 @@
+#include "core/log.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+
+#include <stdexcept>
+
+namespace echo::log {
+
+namespace {
+
+LogFormat g_format = LogFormat::text;
+
+struct AppendValue {
+  fmt::memory_buffer& out;
+  bool json;
+  void operator()(std::string_view s) const {
+    // Text values stay bare unless they would split the key=value form.
+    if (json || s.find_first_of(" \"=") != std::string_view::npos) {
+      fmt::format_to(std::back_inserter(out), "{:?}", s);
+    } else {
+      out.append(s);
+    }
+  }
+  void operator()(std::int64_t v) const { fmt::format_to(std::back_inserter(out), "{}", v); }
+  void operator()(std::uint64_t v) const { fmt::format_to(std::back_inserter(out), "{}", v); }
+  void operator()(double v) const { fmt::format_to(std::back_inserter(out), "{:.3f}", v); }
+  void operator()(bool v) const { out.append(std::string_view(v ? "true" : "false")); }
+};
+
+}  // namespace
+
+void setup(std::string_view level, LogFormat format) {
+  const auto parsed = spdlog::level::from_str(std::string(level));
+  // from_str maps unknown names to "off"; only accept "off" when asked for.
+  if (parsed == spdlog::level::off && level != "off") {
+    throw std::invalid_argument("unknown log level '" + std::string(level) + "'");
+  }
+  auto logger = spdlog::stderr_logger_mt("echo");
+  spdlog::set_default_logger(logger);
+  g_format = format;
+  if (format == LogFormat::json) {
+    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+        R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})", spdlog::pattern_time_type::utc));
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+  }
+  logger->set_level(parsed);
+  logger->flush_on(spdlog::level::trace);
+}
+
+void write_event(Level level, std::string_view name, std::initializer_list<Field> fields) {
+  fmt::memory_buffer out;
+  const bool json = g_format == LogFormat::json;
+  if (json) {
+    fmt::format_to(std::back_inserter(out), R"("event":"{}")", name);
+  } else {
+    out.append(name);
+  }
+  for (const auto& field : fields) {
+    if (json) {
+      fmt::format_to(std::back_inserter(out), R"(,"{}":)", field.key);
+    } else {
+      fmt::format_to(std::back_inserter(out), " {}=", field.key);
+    }
+    std::visit(AppendValue{out, json}, field.value);
+  }
+  spdlog::log(level, "{}", std::string_view(out.data(), out.size()));
+}
+
+}  // namespace echo::log

@@ -1,0 +1,59 @@
+// Structured log events over spdlog: `log::event(level, "close", {{"peer", p}, ...})`
+// prints `close peer=... reason=eof` in text mode or one JSON object per line in
+// json mode. Events below the active level cost one comparison.
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
+#include "core/config.hpp"
+
+namespace echo::log {
+
+using Level = spdlog::level::level_enum;
+
+struct Field {
+  using Value = std::variant<std::string_view, std::int64_t, std::uint64_t, double, bool>;
+
+  template <class T>
+  Field(std::string_view k, const T& v) : key(k), value(convert(v)) {}
+
+  std::string_view key;
+  Value value;
+
+ private:
+  template <class T>
+  static Value convert(const T& v) {
+    if constexpr (std::is_same_v<T, bool>) {
+      return v;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      return static_cast<double>(v);
+    } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+      return static_cast<std::int64_t>(v);
+    } else if constexpr (std::is_integral_v<T>) {
+      return static_cast<std::uint64_t>(v);
+    } else {
+      return std::string_view(v);
+    }
+  }
+};
+
+// Installs the process-wide logger on stderr. Throws std::invalid_argument for an
+// unknown level name.
+void setup(std::string_view level, LogFormat format);
+
+inline bool enabled(Level level) { return spdlog::should_log(level); }
+
+void write_event(Level level, std::string_view name, std::initializer_list<Field> fields);
+
+inline void event(Level level, std::string_view name, std::initializer_list<Field> fields = {}) {
+  if (enabled(level)) write_event(level, name, fields);
+}
+
+}  // namespace echo::log

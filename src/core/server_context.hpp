@@ -1,0 +1,25 @@
+// Everything an engine is handed: the settings, the open listeners, and the
+// shared policy objects (connection limit, shutdown). The engine only moves bytes.
+#pragma once
+
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/connection_limiter.hpp"
+#include "core/shutdown.hpp"
+#include "net/unique_fd.hpp"
+
+namespace echo {
+
+struct ServerContext {
+  explicit ServerContext(ServerConfig cfg)
+      : config(std::move(cfg)), limiter(config.max_connections), shutdown(config.drain_timeout) {}
+
+  ServerConfig config;
+  // listeners[copy][address]: one copy per event loop with --reuseport, else one.
+  std::vector<std::vector<net::UniqueFd>> listeners;
+  ConnectionLimiter limiter;
+  Shutdown shutdown;
+};
+
+}  // namespace echo

@@ -1,0 +1,133 @@
+#include "engines/session.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
+#include "core/connection_record.hpp"
+#include "core/connection_setup.hpp"
+#include "core/echo_stream.hpp"
+#include "net/socket_io.hpp"
+
+namespace echo {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A client that never pauses still lets the loop look at the clock this often.
+constexpr std::size_t kPumpBudgetBytes = 1 << 20;
+
+// Waits for events on fd (and on the shutdown latch, until it has fired) until
+// the deadline. Returns false when the deadline passed.
+bool wait_for(int fd, short events, std::optional<Clock::time_point> deadline, int latch_fd) {
+  pollfd fds[2] = {{fd, events, 0}, {latch_fd, POLLIN, 0}};
+  const nfds_t count = latch_fd >= 0 ? 2 : 1;
+  for (;;) {
+    int timeout_ms = -1;
+    if (deadline) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+      if (left.count() <= 0) return false;
+      timeout_ms = static_cast<int>(left.count());
+    }
+    const int ready = ::poll(fds, count, timeout_ms);
+    if (ready > 0) return true;
+    if (ready == 0) return false;
+    if (errno != EINTR) return true;  // let the next read/write report the problem
+  }
+}
+
+std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a,
+                                          std::optional<Clock::time_point> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+
+// Past the drain deadline: echo what is held, send FIN, and wait (briefly) for
+// the peer to close, discarding its late bytes so our close sends no reset.
+void finish_for_shutdown(int fd, EchoStream& stream, BufferPool& pool, ConnectionRecord& record) {
+  const auto give_up = Clock::now() + Shutdown::kFinalFlush;
+  stream.stop_reading();
+  net::SocketIo io{fd};
+  for (;;) {
+    const PumpResult result = stream.pump(io, pool, 0);
+    record.add_out(result.bytes_written);
+    if (result.state != PumpState::want_write) break;
+    if (!wait_for(fd, POLLOUT, give_up, -1)) break;
+  }
+  stream.release(pool);
+  ::shutdown(fd, SHUT_WR);
+  while (true) {
+    const ssize_t n = net::discard_input(fd);
+    if (n == 0 || (n < 0 && n != -EAGAIN)) break;
+    if (n == -EAGAIN && !wait_for(fd, POLLIN, give_up, -1)) break;
+  }
+  record.log_close(CloseReason::shutdown);
+}
+
+}  // namespace
+
+void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool) {
+  const ServerConfig& config = context.config;
+  configure_connection(fd.get(), config);
+  ConnectionRecord record(fd.get());
+  EchoStream stream;
+  net::SocketIo io{fd.get()};
+  auto last_progress = Clock::now();
+
+  for (;;) {
+    const PumpResult result = stream.pump(io, pool, kPumpBudgetBytes);
+    record.add_in(result.bytes_read);
+    record.add_out(result.bytes_written);
+    if (result.progressed()) last_progress = Clock::now();
+
+    if (result.state == PumpState::finished) {
+      ::shutdown(fd.get(), SHUT_WR);
+      record.log_close(CloseReason::eof);
+      return;
+    }
+    if (result.state == PumpState::failed) {
+      stream.release(pool);
+      record.log_close(reason_for_error(result.error), result.error);
+      return;
+    }
+
+    if (result.state == PumpState::more) {
+      if (context.shutdown.draining() && Clock::now() >= context.shutdown.drain_deadline()) {
+        finish_for_shutdown(fd.get(), stream, pool, record);
+        return;
+      }
+      continue;
+    }
+
+    const bool writing = result.state == PumpState::want_write;
+    std::optional<Clock::time_point> policy_deadline;
+    if (writing && config.write_timeout.count() > 0)
+      policy_deadline = last_progress + config.write_timeout;
+    if (!writing && config.idle_timeout.count() > 0)
+      policy_deadline = last_progress + config.idle_timeout;
+    const bool draining = context.shutdown.draining();
+    const auto drain_deadline =
+        draining ? std::optional(context.shutdown.drain_deadline()) : std::nullopt;
+
+    const auto deadline = earliest(policy_deadline, drain_deadline);
+    const int latch = draining ? -1 : context.shutdown.latch_fd();
+    if (wait_for(fd.get(), writing ? POLLOUT : POLLIN, deadline, latch)) continue;
+
+    if (drain_deadline && Clock::now() >= *drain_deadline) {
+      finish_for_shutdown(fd.get(), stream, pool, record);
+      return;
+    }
+    if (policy_deadline && Clock::now() >= *policy_deadline) {
+      stream.release(pool);
+      record.log_close(writing ? CloseReason::write_timeout : CloseReason::idle_timeout);
+      return;
+    }
+  }
+}
+
+}  // namespace echo

@@ -1,0 +1,29 @@
+// The Io adapter EchoStream pumps through: recv/send on one socket. MSG_NOSIGNAL
+// turns a write to a reset peer into EPIPE instead of a process-killing SIGPIPE.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <span>
+
+namespace echo::net {
+
+struct SocketIo {
+  int fd;
+  ssize_t read(std::span<std::byte> into) const { return ::recv(fd, into.data(), into.size(), 0); }
+  ssize_t write(std::span<const std::byte> from) const {
+    return ::send(fd, from.data(), from.size(), MSG_NOSIGNAL);
+  }
+};
+
+// Discards whatever the peer has sent without copying it (MSG_TRUNC on TCP), so a
+// close after our FIN does not turn into a reset. Returns >0 bytes dropped, 0 at
+// the peer's EOF, or -errno (-EAGAIN when nothing is queued).
+inline ssize_t discard_input(int fd) {
+  const ssize_t n = ::recv(fd, nullptr, 1 << 20, MSG_TRUNC | MSG_DONTWAIT);
+  return n >= 0 ? n : -errno;
+}
+
+}  // namespace echo::net
