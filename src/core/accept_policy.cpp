@@ -15,6 +15,7 @@ std::atomic<bool> g_exhausted{false};
 AcceptFailure classify_accept_failure(int error) {
   switch (error) {
     case EAGAIN:
+    case EINVAL:  // shutdown(2) for the drain: nothing more will come from this listener
       return AcceptFailure::would_block;
     case EMFILE:
     case ENFILE:

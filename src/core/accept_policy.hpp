@@ -11,7 +11,7 @@ namespace echo {
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
 
 enum class AcceptFailure {
-  would_block,  // EAGAIN: nothing pending
+  would_block,  // EAGAIN: nothing pending; also EINVAL: the listener was shut down for the drain
   transient,    // the pending client vanished or was refused by a filter: accept the next
   exhausted,    // out of descriptors or memory: back off
 };

@@ -38,6 +38,12 @@ ConnectionRecord::ConnectionRecord(int fd)
   }
 }
 
+void ConnectionRecord::write_trace(std::uint64_t bytes_read, std::uint64_t bytes_written,
+                                   const char* state) const {
+  log::write_event(log::Level::trace, "io",
+                   {{"id", id_}, {"read", bytes_read}, {"written", bytes_written}, {"then", state}});
+}
+
 void ConnectionRecord::log_close(CloseReason reason, int error) const {
   if (!log::enabled(log::Level::info)) return;
   const auto duration = std::chrono::steady_clock::now() - opened_;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "core/log.hpp"
 #include "net/peer.hpp"
 
 namespace echo {
@@ -34,10 +35,17 @@ class ConnectionRecord {
   std::uint64_t bytes_in() const noexcept { return bytes_in_; }
   std::uint64_t bytes_out() const noexcept { return bytes_out_; }
 
+  // Per-pump detail, at trace level only (one comparison when trace is off).
+  void trace_io(std::uint64_t bytes_read, std::uint64_t bytes_written, const char* state) const {
+    if (log::enabled(log::Level::trace)) write_trace(bytes_read, bytes_written, state);
+  }
+
   // Logs the close line; error is the errno behind reset/error, else 0.
   void log_close(CloseReason reason, int error = 0) const;
 
  private:
+  void write_trace(std::uint64_t bytes_read, std::uint64_t bytes_written, const char* state) const;
+
   std::uint64_t id_ = 0;
   std::uint64_t bytes_in_ = 0;
   std::uint64_t bytes_out_ = 0;

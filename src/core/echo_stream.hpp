@@ -35,6 +35,17 @@ struct PumpResult {
   bool progressed() const { return bytes_read + bytes_written > 0; }
 };
 
+inline const char* to_string(PumpState state) {
+  switch (state) {
+    case PumpState::want_read: return "want-read";
+    case PumpState::want_write: return "want-write";
+    case PumpState::more: return "more";
+    case PumpState::finished: return "finished";
+    case PumpState::failed: return "failed";
+  }
+  return "?";
+}
+
 class EchoStream {
  public:
   // Moves bytes until the socket would block, the peer is done, or budget_bytes

@@ -12,6 +12,22 @@ namespace {
 
 LogFormat g_format = LogFormat::text;
 
+// spdlog's %l spells its warn level "warning"; the log lines promise the short
+// names people type for --log-level.
+class ShortLevel final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    static constexpr std::string_view kNames[] = {"trace", "debug", "info", "warn",
+                                                  "error", "critical", "off"};
+    const auto name = kNames[static_cast<std::size_t>(msg.level)];
+    dest.append(name.data(), name.data() + name.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<ShortLevel>();
+  }
+};
+
 struct AppendValue {
   fmt::memory_buffer& out;
   bool json;
@@ -40,12 +56,12 @@ void setup(std::string_view level, LogFormat format) {
   auto logger = spdlog::stderr_logger_mt("echo");
   spdlog::set_default_logger(logger);
   g_format = format;
-  if (format == LogFormat::json) {
-    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-        R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})", spdlog::pattern_time_type::utc));
-  } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
-  }
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(
+      format == LogFormat::json ? spdlog::pattern_time_type::utc : spdlog::pattern_time_type::local);
+  formatter->add_flag<ShortLevel>('*').set_pattern(
+      format == LogFormat::json ? R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%*",%v})"
+                                : "%Y-%m-%dT%H:%M:%S.%e %* %v");
+  logger->set_formatter(std::move(formatter));
   logger->set_level(parsed);
   logger->flush_on(spdlog::level::trace);
 }

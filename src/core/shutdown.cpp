@@ -2,7 +2,9 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,14 +21,22 @@ Shutdown::Shutdown(std::chrono::milliseconds drain_timeout)
   if (!latch_) throw std::runtime_error("eventfd failed");
 }
 
+Shutdown::~Shutdown() {
+  if (!signal_thread_.joinable()) return;
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const auto written = ::write(stop_.get(), &one, sizeof one);
+  signal_thread_.join();
+}
+
 void Shutdown::begin() {
   if (draining_.load(std::memory_order_acquire)) return;
   const auto deadline = Clock::now() + drain_timeout_;
   deadline_ticks_.store(deadline.time_since_epoch().count(), std::memory_order_relaxed);
-  draining_.store(true, std::memory_order_release);
   // shutdown(2) on a listening socket makes the kernel refuse new connects; the
-  // descriptor stays valid, so no engine can race with a reused number.
+  // descriptor stays valid, so no engine can race with a reused number. This
+  // comes first: once anyone can see the drain, connects are already refused.
   for (int fd : listener_fds_) ::shutdown(fd, SHUT_RDWR);
+  draining_.store(true, std::memory_order_release);
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto written = ::write(latch_.get(), &one, sizeof one);
 }
@@ -41,23 +51,30 @@ void Shutdown::install_signal_handling() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  // The waiter outlives main's locals only until exit(), which it never touches.
-  std::thread([this, set] {
+  net::UniqueFd signals(::signalfd(-1, &set, SFD_CLOEXEC));
+  stop_ = net::UniqueFd(::eventfd(0, EFD_CLOEXEC));
+  if (!signals || !stop_) throw std::runtime_error("cannot set up signal handling");
+
+  signal_thread_ = std::thread([this, signals = std::move(signals)] {
+    pollfd fds[2] = {{signals.get(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
     for (;;) {
-      int signal_number = 0;
-      if (sigwait(&set, &signal_number) != 0) continue;
+      if (::poll(fds, 2, -1) < 0) continue;  // EINTR
+      if (fds[1].revents & POLLIN) return;
+      signalfd_siginfo info{};
+      if (::read(signals.get(), &info, sizeof info) != sizeof info) continue;
+      const int signal_number = static_cast<int>(info.ssi_signo);
       if (!draining()) {
+        begin();
         log::event(log::Level::info, "draining",
                    {{"signal", sigabbrev_np(signal_number)},
                     {"drain_timeout_ms", drain_timeout_.count()}});
-        begin();
       } else {
         log::event(log::Level::warn, "exit-now", {{"signal", sigabbrev_np(signal_number)}});
         spdlog::default_logger()->flush();
         ::_exit(128 + signal_number);
       }
     }
-  }).detach();
+  });
 }
 
 }  // namespace echo

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <thread>
 #include <vector>
 
 #include "net/unique_fd.hpp"
@@ -21,6 +22,10 @@ class Shutdown {
   using Clock = std::chrono::steady_clock;
 
   explicit Shutdown(std::chrono::milliseconds drain_timeout);
+  // Stops and joins the signal thread, so it never outlives what it touches.
+  ~Shutdown();
+  Shutdown(const Shutdown&) = delete;
+  Shutdown& operator=(const Shutdown&) = delete;
 
   // Blocks SIGINT and SIGTERM in the calling thread (call before starting any
   // other thread, so all inherit the mask) and starts the thread that waits for them.
@@ -48,6 +53,8 @@ class Shutdown {
   std::atomic<bool> draining_{false};
   std::atomic<Clock::rep> deadline_ticks_{0};
   std::vector<int> listener_fds_;
+  net::UniqueFd stop_;  // eventfd: tells the signal thread to end
+  std::thread signal_thread_;
 };
 
 }  // namespace echo

@@ -83,6 +83,7 @@ void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool
     const PumpResult result = stream.pump(io, pool, kPumpBudgetBytes);
     record.add_in(result.bytes_read);
     record.add_out(result.bytes_written);
+    record.trace_io(result.bytes_read, result.bytes_written, to_string(result.state));
     if (result.progressed()) last_progress = Clock::now();
 
     if (result.state == PumpState::finished) {

@@ -85,11 +85,11 @@ class ThreadsEngine final : public Engine {
       const int fd = net::accept_connection(listen_fd);
       if (fd < 0) {
         context.limiter.release();
-        if (classify_accept_failure(-fd) == AcceptFailure::exhausted) {
+        const AcceptFailure failure = classify_accept_failure(-fd);
+        if (failure == AcceptFailure::exhausted) {
           backoff_until = std::chrono::steady_clock::now() + kAcceptBackoff;
-          return;
         }
-        if (fd == -EAGAIN) return;
+        if (failure != AcceptFailure::transient) return;
         continue;
       }
       note_accept_succeeded();

@@ -24,12 +24,16 @@ std::string Address::to_string() const {
   if (family() == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(&storage);
     ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    return std::string(host) + ":" + std::to_string(port());
+    std::string text(host);
+    text.append(":").append(std::to_string(port()));
+    return text;
   }
   if (family() == AF_INET6) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&storage);
     ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    return "[" + std::string(host) + "]:" + std::to_string(port());
+    std::string text("[");
+    text.append(host).append("]:").append(std::to_string(port()));
+    return text;
   }
   return "?";
 }

@@ -6,7 +6,9 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 
 namespace echo::net {
 
@@ -79,16 +81,19 @@ UniqueFd connect_to(const Address& address, std::chrono::milliseconds timeout, i
   if (!fd) return fail(-errno);
   if (::connect(fd.get(), address.sa(), address.length) != 0) {
     if (errno != EINPROGRESS) return fail(-errno);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     pollfd pfd{fd.get(), POLLOUT, 0};
     int ready = 0;
     do {
-      ready = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      ready = ::poll(&pfd, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
     } while (ready < 0 && errno == EINTR);
     if (ready < 0) return fail(-errno);
     if (ready == 0) return fail(-ETIMEDOUT);
     int so_error = 0;
     socklen_t len = sizeof so_error;
-    ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &so_error, &len);
+    if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) return fail(-errno);
     if (so_error != 0) return fail(-so_error);
   }
   if (int e = set_nonblocking(fd.get(), false)) return fail(e);

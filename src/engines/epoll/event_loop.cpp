@@ -168,6 +168,7 @@ void EventLoop::service(std::uint32_t slot) {
   const PumpResult result = c.stream.pump(io, pool_, kTurnBudgetBytes);
   c.record.add_in(result.bytes_read);
   c.record.add_out(result.bytes_written);
+  c.record.trace_io(result.bytes_read, result.bytes_written, to_string(result.state));
   switch (result.state) {
     case PumpState::finished:
       ::shutdown(c.fd.get(), SHUT_WR);

@@ -1,0 +1,113 @@
+// echo-client's command line, parsed with CLI11. Usage errors print one line and
+// exit 2; the exit codes are listed in the --help footer.
+#include "client/client_options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <climits>
+#include <iostream>
+#include <string>
+
+#include "core/units.hpp"
+
+namespace echo::client {
+
+namespace {
+
+constexpr const char* kDefaultServer = "127.0.0.1:7878";
+
+// poll(2) takes an int; "off" still has to fit. The kernel gives up on an
+// unanswered SYN after about two minutes anyway.
+constexpr std::chrono::milliseconds kForever{INT_MAX};
+
+constexpr const char* kFooter =
+    "Modes:\n"
+    "  interactive  reads a line, sends it, prints its echo once all of it is back\n"
+    "  pipe         streams stdin through the server to stdout (cmp in out holds)\n"
+    "Exit codes:\n"
+    "  0  the session ended cleanly\n"
+    "  1  I/O error during the session (reset, early close, short or wrong echo, timeout)\n"
+    "  2  usage error (bad option or address)\n"
+    "  3  could not connect (refused, timed out, unreachable)";
+
+CLI::Validator duration_validator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return parse_duration(text) ? ""
+                                    : "'" + text + "' is not a duration (like 250ms, 5s, 2m, off)";
+      },
+      "");
+}
+
+// CLI11 messages are usually one line; keep the promise of one line on stderr.
+std::string one_line(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
+}
+
+int usage_error(const std::string& what) {
+  std::cerr << "echo-client: " << one_line(what) << " (see --help)\n";
+  return static_cast<int>(ExitCode::usage);
+}
+
+}  // namespace
+
+ParsedCommandLine parse_command_line(int argc, char** argv) {
+  CLI::App app{"echo-client: send stdin to a TCP echo server and print what comes back",
+               "echo-client"};
+  app.get_formatter()->column_width(32);
+  app.set_version_flag("--version", "echo-client 0.1.0");
+  app.footer(kFooter);
+
+  std::string server_text = kDefaultServer;
+  app.add_option("server", server_text, "Server address, HOST:PORT or [V6ADDR]:PORT")
+      ->capture_default_str()
+      ->type_name("HOST:PORT");
+  std::string connect_timeout = "5s", reply_timeout = "5s";
+  app.add_option("--connect-timeout", connect_timeout,
+                 "Give up connecting after this long (off = never)")
+      ->check(duration_validator())
+      ->capture_default_str()
+      ->type_name("DURATION");
+  app.add_option("--reply-timeout", reply_timeout,
+                 "Interactive: fail if a line's full echo takes longer (off = never)")
+      ->check(duration_validator())
+      ->capture_default_str()
+      ->type_name("DURATION");
+  bool interactive = false, pipe = false;
+  auto* interactive_flag = app.add_flag("-i,--interactive", interactive,
+                                        "Line by line (default when stdin is a terminal)");
+  auto* pipe_flag = app.add_flag("-p,--pipe", pipe, "Stream stdin to stdout (default otherwise)");
+  interactive_flag->excludes(pipe_flag);
+  pipe_flag->excludes(interactive_flag);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return {std::nullopt, app.exit(e)};
+  } catch (const CLI::CallForAllHelp& e) {
+    return {std::nullopt, app.exit(e)};
+  } catch (const CLI::CallForVersion& e) {
+    return {std::nullopt, app.exit(e)};
+  } catch (const CLI::ParseError& e) {
+    return {std::nullopt, usage_error(e.what())};
+  }
+
+  std::string error;
+  auto server = net::parse_address(server_text, &error);
+  if (!server) return {std::nullopt, usage_error(error)};
+  if (server->port() == 0) {
+    return {std::nullopt,
+            usage_error("invalid address '" + server_text + "': port 0 cannot be connected to")};
+  }
+
+  ClientOptions options;
+  options.server = *server;
+  const auto connect_ms = *parse_duration(connect_timeout);
+  options.connect_timeout = connect_ms.count() == 0 ? kForever : std::min(connect_ms, kForever);
+  options.reply_timeout = std::min(*parse_duration(reply_timeout), kForever);
+  options.mode = interactive ? Mode::interactive : pipe ? Mode::pipe : Mode::automatic;
+  return {options, 0};
+}
+
+}  // namespace echo::client
