@@ -58,10 +58,7 @@ class StreamHash {
 
   std::uint64_t digest() const {
     StreamHash copy = *this;
-    std::memset(copy.pending_ + copy.pending_count_, 0, sizeof copy.pending_ - copy.pending_count_);
-    std::uint64_t word;
-    std::memcpy(&word, copy.pending_, sizeof word);
-    copy.mix(word);
+    copy.mix(copy.pending_word_);  // the last partial word, zero-padded
     copy.mix(total_bytes_);
     std::uint64_t h = copy.state_;
     h ^= h >> 33;
@@ -73,12 +70,12 @@ class StreamHash {
   std::uint64_t total_bytes() const { return total_bytes_; }
 
  private:
+  // Little-endian assembly, so a word made byte by byte equals one memcpy'd whole.
   void push_byte(char byte) {
-    pending_[pending_count_++] = byte;
-    if (pending_count_ == sizeof pending_) {
-      std::uint64_t word;
-      std::memcpy(&word, pending_, sizeof word);
-      mix(word);
+    pending_word_ |= std::uint64_t{static_cast<unsigned char>(byte)} << (8 * pending_count_);
+    if (++pending_count_ == sizeof pending_word_) {
+      mix(pending_word_);
+      pending_word_ = 0;
       pending_count_ = 0;
     }
   }
@@ -89,7 +86,7 @@ class StreamHash {
 
   std::uint64_t state_ = 0xCBF29CE484222325ULL;
   std::uint64_t total_bytes_ = 0;
-  char pending_[8] = {};
+  std::uint64_t pending_word_ = 0;
   std::size_t pending_count_ = 0;
 };
 
