@@ -16,6 +16,13 @@ class Engine {
   virtual void run(ServerContext& context) = 0;
 };
 
+// Turns `auto` into the engine that will run: uring where the kernel allows it,
+// else epoll (logging a `uring-unavailable` warning with the reason). Other
+// kinds are returned as they are.
+EngineKind resolve_engine(EngineKind requested);
+
+// config.engine must be resolved. Throws std::runtime_error when the engine
+// cannot run here (uring on a kernel without usable io_uring).
 std::unique_ptr<Engine> make_engine(const ServerConfig& config);
 
 }  // namespace echo

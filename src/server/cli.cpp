@@ -36,16 +36,16 @@ ParseOutcome parse_command_line(int argc, char** argv) {
       ->capture_default_str()
       ->type_name("ADDR:PORT");
 
-  std::string engine = "epoll";
-  app.add_option("-e,--engine", engine, "I/O engine: blocking (one client at a time), threads (one per connection), epoll (event loop per thread)")
-      ->check(CLI::IsMember({"blocking", "threads", "epoll"}).description(""))
+  std::string engine = "auto";
+  app.add_option("-e,--engine", engine, "I/O engine: blocking (one client at a time), threads (one per connection), epoll or uring (event loop per thread), auto (uring where the kernel allows it, else epoll)")
+      ->check(CLI::IsMember({"blocking", "threads", "epoll", "uring", "auto"}).description(""))
       ->capture_default_str()
-      ->type_name("blocking|threads|epoll");
-  app.add_option("-t,--threads", c.threads, "Event loops for the epoll engine (0 = one per core)")
+      ->type_name("blocking|threads|epoll|uring|auto");
+  app.add_option("-t,--threads", c.threads, "Event loops for the epoll and uring engines (0 = one per core)")
       ->capture_default_str()
       ->check(CLI::Range(0u, 1024u).description(""))
       ->type_name("N");
-  app.add_flag("--reuseport", c.reuse_port, "epoll: one SO_REUSEPORT listener per loop instead of one shared listener");
+  app.add_flag("--reuseport", c.reuse_port, "epoll, uring: one SO_REUSEPORT listener per loop instead of one shared listener");
 
   app.add_option("--buffer-size", c.buffer_size_bytes, "Most bytes held per connection, read but not yet echoed (e.g. 16KiB, 1MiB)")
       ->transform(CLI::AsSizeValue(false).description(""))
@@ -121,7 +121,9 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   }
   c.engine = engine == "blocking" ? EngineKind::blocking
              : engine == "threads"  ? EngineKind::threads
-                                    : EngineKind::epoll;
+             : engine == "epoll"    ? EngineKind::epoll
+             : engine == "uring"    ? EngineKind::uring
+                                    : EngineKind::auto_select;
   c.log_format = log_format == "json" ? LogFormat::json : LogFormat::text;
   c.write_timeout = *parse_duration(write_timeout);
   c.idle_timeout = *parse_duration(idle_timeout);

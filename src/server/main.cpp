@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
 
   try {
     echo::log::setup(config.log_level, config.log_format);
+    // Resolved first, so the start line names the engine that actually runs.
+    config.engine = echo::resolve_engine(config.engine);
     auto engine = echo::make_engine(config);
     echo::ServerContext context(config);
     context.listeners = echo::open_listeners(context.config, engine->listener_copies());

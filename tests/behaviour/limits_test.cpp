@@ -82,7 +82,7 @@ TEST_P(DescriptorExhaustion, AcceptPausesWithoutSpinningAndRecovers) {
   constexpr int kOpenFilesLimit = 48;
   constexpr int kClients = 60;  // more than the server can hold descriptors for
   std::vector<std::string> args{"--max-connections", "1000"};
-  if (engine() == "epoll") args.insert(args.end(), {"--threads", "1"});
+  if (engine() == "epoll" || engine() == "uring") args.insert(args.end(), {"--threads", "1"});
   SpawnOptions spawn;
   spawn.max_open_files = kOpenFilesLimit;
   ServerProcess server(engine(), args, spawn);

@@ -140,6 +140,7 @@ using DrainParam = std::tuple<std::string, int>;
 
 class ShutdownDrain : public ::testing::TestWithParam<DrainParam> {
  protected:
+  void SetUp() override { ECHO_SKIP_IF_ENGINE_UNAVAILABLE(engine()); }
   const std::string& engine() const { return std::get<0>(GetParam()); }
   int signal_number() const { return std::get<1>(GetParam()); }
 };
@@ -215,7 +216,7 @@ TEST_P(ShutdownDrain, ServesUntilTheDeadlineThenEndsEveryClientWithFin) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllEnginesAndSignals, ShutdownDrain,
-                         ::testing::Combine(::testing::Values("blocking", "threads", "epoll"),
+                         ::testing::Combine(::testing::Values(ECHO_ENGINE_NAMES),
                                             ::testing::Values(SIGTERM, SIGINT)),
                          [](const auto& param_info) {
                            return std::get<0>(param_info.param) +

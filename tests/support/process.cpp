@@ -1,13 +1,19 @@
 #include "support/process.hpp"
 
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <stdexcept>
 
@@ -24,6 +30,22 @@ void append(std::string& partial, std::vector<std::string>& lines, const char* d
     lines.push_back(partial.substr(start, nl - start));
   }
   partial.erase(0, start);
+}
+
+// A seccomp program: io_uring_setup fails with EPERM, everything else runs.
+// Other architectures (and x32 calls) are let through untouched.
+using DenyIoUringFilter = std::array<sock_filter, 7>;
+
+DenyIoUringFilter deny_io_uring_filter() {
+  return {{
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  }};
 }
 
 }  // namespace
@@ -52,6 +74,10 @@ Process::Process(const std::string& path, const std::vector<std::string>& args,
   for (auto& a : argv_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  // Built before fork: the child may only make async-signal-safe calls.
+  DenyIoUringFilter filter = deny_io_uring_filter();
+  const sock_fprog filter_program{static_cast<unsigned short>(filter.size()), filter.data()};
+
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
@@ -59,6 +85,12 @@ Process::Process(const std::string& path, const std::vector<std::string>& args,
     if (options.max_open_files) {
       rlimit limit{*options.max_open_files, *options.max_open_files};
       ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (options.deny_io_uring) {
+      if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+          ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter_program) != 0) {
+        ::_exit(126);
+      }
     }
     ::dup2(in_fd, 0);
     ::dup2(out_file >= 0 ? out_file : out_pipe[1], 1);

@@ -23,6 +23,9 @@ struct SpawnOptions {
   std::optional<rlim_t> max_open_files;  // RLIMIT_NOFILE for the child
   std::string stdin_path;                // empty = /dev/null
   std::string stdout_path;               // empty = captured through a pipe
+  // The child's io_uring_setup fails with EPERM, as under a container's seccomp
+  // profile: a seccomp filter installed between fork and exec (x86-64 only).
+  bool deny_io_uring = false;
 };
 
 class Process {

@@ -1,0 +1,63 @@
+#include "engines/uring/buffer_ring.hpp"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+
+namespace echo::uring {
+
+namespace {
+
+void* map_anonymous(std::size_t bytes) {
+  // NORESERVE: large buffers cost nothing until a recv first fills them.
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+}  // namespace
+
+BufferRing::~BufferRing() {
+  if (registered_) io_uring_unregister_buf_ring(ring_, group_id_);
+  if (entries_) ::munmap(entries_, entries_bytes_);
+  if (buffers_) ::munmap(buffers_, buffers_bytes_);
+}
+
+int BufferRing::init(io_uring* ring, std::uint16_t group_id, unsigned count, std::size_t buffer_bytes) {
+  ring_ = ring;
+  group_id_ = group_id;
+  count_ = count;
+  buffer_bytes_ = buffer_bytes;
+  entries_bytes_ = sizeof(io_uring_buf) * count;
+  buffers_bytes_ = buffer_bytes * count;
+  // The ring must be page-aligned; mmap gives that.
+  entries_ = static_cast<io_uring_buf_ring*>(map_anonymous(entries_bytes_));
+  buffers_ = static_cast<std::byte*>(map_anonymous(buffers_bytes_));
+  if (!entries_ || !buffers_) return -ENOMEM;
+
+  io_uring_buf_ring_init(entries_);
+  io_uring_buf_reg registration{};
+  registration.ring_addr = reinterpret_cast<std::uint64_t>(entries_);
+  registration.ring_entries = count;
+  registration.bgid = group_id;
+  if (const int result = io_uring_register_buf_ring(ring, &registration, 0); result < 0) return result;
+  registered_ = true;
+
+  const int mask = io_uring_buf_ring_mask(count);
+  for (unsigned i = 0; i < count; ++i) {
+    io_uring_buf_ring_add(entries_, data(static_cast<std::uint16_t>(i)), static_cast<unsigned>(buffer_bytes),
+                          static_cast<unsigned short>(i), mask, static_cast<int>(i));
+  }
+  io_uring_buf_ring_advance(entries_, static_cast<int>(count));
+  available_ = count;
+  return 0;
+}
+
+void BufferRing::give_back(std::uint16_t id) noexcept {
+  io_uring_buf_ring_add(entries_, data(id), static_cast<unsigned>(buffer_bytes_), id,
+                        io_uring_buf_ring_mask(count_), 0);
+  io_uring_buf_ring_advance(entries_, 1);
+  ++available_;
+}
+
+}  // namespace echo::uring

@@ -1,0 +1,141 @@
+// One io_uring event loop, run by one thread: a multishot accept on its
+// listeners, one single-shot recv (buffer chosen by the kernel from a provided
+// buffer ring) or one send in flight per connection, and the shared timeouts.
+// SQEs are prepared during a turn and submitted together with the wait for the
+// next completions, so a turn costs one io_uring_enter.
+//
+// Needs Linux 5.19 or later; see engines/uring/ring.hpp. Try it:
+// `echo-server --engine uring` and `nc 127.0.0.1 7878`.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "core/buffer_pool.hpp"
+#include "core/connection_record.hpp"
+#include "core/server_context.hpp"
+#include "core/timer_list.hpp"
+#include "engines/uring/buffer_ring.hpp"
+#include "engines/uring/ring.hpp"
+#include "engines/uring/tags.hpp"
+#include "net/unique_fd.hpp"
+
+namespace echo::uring {
+
+class EventLoop {
+ public:
+  // listeners are borrowed: ServerContext owns them. Creates the ring (disabled
+  // until run() binds it to its thread) and its buffer ring; throws
+  // std::runtime_error if the kernel refuses.
+  EventLoop(ServerContext& context, std::vector<int> listeners);
+
+  void run();
+  // Thread-safe: makes run() look at the connection limit again.
+  void wake() const noexcept;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  enum class Phase : std::uint8_t {
+    serving,
+    final_flush,  // past the drain deadline: echo what is held, then FIN
+    fin_sent,     // waiting for the peer to close, discarding what it sends
+  };
+
+  static constexpr int kNoBuffer = -1;
+
+  struct Connection {
+    net::UniqueFd fd;
+    ConnectionRecord record;
+    TimerLink timer;
+    std::uint32_t generation = 0;
+    Phase phase = Phase::serving;
+    bool open = false;                // counted in live_ and the limiter; logged
+    std::uint64_t in_flight = 0;      // tag of the one outstanding operation, or 0
+    int buffer_id = kNoBuffer;        // provided buffer holding bytes to echo
+    BufferPool::Buffer spill;         // or a pool buffer, when the ring had none
+    std::uint32_t head = 0;           // first byte of the buffer not yet echoed
+    std::uint32_t tail = 0;           // one past the last byte received
+  };
+
+  io_uring_sqe* next_sqe();
+  void submit_and_wait();
+  // Handles every completion that is ready; with dispatch = false only counts
+  // them (the ring is being emptied at exit).
+  void reap_completions(bool dispatch);
+  void cancel_everything();
+  void handle_completion(std::uint64_t user_data, int result, std::uint32_t flags);
+
+  void arm_wake();
+  void arm_latch();
+  void arm_accept(std::uint32_t listener);
+  void handle_accept(const Tag& tag, int result, std::uint32_t flags);
+  void handle_wake(int result);
+  void admit(net::UniqueFd fd);
+  void add_connection(net::UniqueFd fd);
+
+  void start_recv(std::uint32_t slot);
+  void start_send(std::uint32_t slot);
+  void start_discard(std::uint32_t slot);
+  void start_poll_readable(std::uint32_t slot);
+  void handle_readable(std::uint32_t slot);
+  void handle_recv(std::uint32_t slot, int result, std::uint32_t flags);
+  void handle_send(std::uint32_t slot, int result);
+  void handle_discard(std::uint32_t slot);
+  void finish_flush(std::uint32_t slot);
+  void recycle_buffer(std::uint16_t id);
+  void release_buffer(Connection& c);
+  void cancel(std::uint64_t tag);
+
+  void close_connection(std::uint32_t slot, CloseReason reason, int error = 0);
+  void release_slot(std::uint32_t slot);
+  void wait_in(std::uint32_t slot, TimerList* list, bool progressed);
+
+  void begin_drain();
+  void expire_timers();
+  void start_final_flush();
+  std::optional<Clock::time_point> next_deadline() const;
+  void set_accepting();
+
+  ServerContext& context_;
+  const ServerConfig& config_;
+  // Operations submitted whose last completion has not been seen yet.
+  std::size_t ops_in_flight_ = 0;
+  std::vector<int> listeners_;
+  // Per listener: whether its multishot accept is armed, and the generation
+  // its tag carries, so the end of a cancelled one is told from the current one.
+  struct AcceptState {
+    bool armed = false;
+    std::uint32_t generation = 0;
+  };
+  std::vector<AcceptState> accepts_;
+  net::UniqueFd wake_fd_;
+  std::uint64_t wake_count_ = 0;  // the wake read's target
+
+  Ring ring_;
+  BufferRing buffers_;  // declared after ring_: unregistered before the ring goes
+  // Buffers for connections that find the ring empty (see handle_readable).
+  BufferPool spill_pool_;
+
+  std::vector<Connection> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::size_t live_ = 0;
+  // Accepted while at --max-connections (the multishot accept had more in
+  // flight than the limit allowed): held unserved, admitted when a slot frees.
+  std::deque<net::UniqueFd> parked_;
+
+  TimerList idle_list_;
+  TimerList write_list_;
+  TimerList closing_list_;
+
+  Clock::time_point now_;
+  bool at_limit_ = false;
+  Clock::time_point backoff_until_{};
+  bool draining_ = false;
+  bool final_phase_ = false;
+};
+
+}  // namespace echo::uring
