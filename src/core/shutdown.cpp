@@ -45,12 +45,24 @@ Shutdown::Clock::time_point Shutdown::drain_deadline() const noexcept {
   return Clock::time_point(Clock::duration(deadline_ticks_.load(std::memory_order_relaxed)));
 }
 
-void Shutdown::install_signal_handling() {
+namespace {
+sigset_t shutdown_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  return set;
+}
+}  // namespace
+
+void Shutdown::block_signals() {
+  const sigset_t set = shutdown_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void Shutdown::install_signal_handling() {
+  block_signals();
+  const sigset_t set = shutdown_signals();
   net::UniqueFd signals(::signalfd(-1, &set, SFD_CLOEXEC));
   stop_ = net::UniqueFd(::eventfd(0, EFD_CLOEXEC));
   if (!signals || !stop_) throw std::runtime_error("cannot set up signal handling");
@@ -68,6 +80,7 @@ void Shutdown::install_signal_handling() {
         log::event(log::Level::info, "draining",
                    {{"signal", sigabbrev_np(signal_number)},
                     {"drain_timeout_ms", drain_timeout_.count()}});
+        log::flush();
       } else {
         log::event(log::Level::warn, "exit-now", {{"signal", sigabbrev_np(signal_number)}});
         spdlog::default_logger()->flush();

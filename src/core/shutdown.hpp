@@ -27,8 +27,11 @@ class Shutdown {
   Shutdown(const Shutdown&) = delete;
   Shutdown& operator=(const Shutdown&) = delete;
 
-  // Blocks SIGINT and SIGTERM in the calling thread (call before starting any
-  // other thread, so all inherit the mask) and starts the thread that waits for them.
+  // Blocks SIGINT and SIGTERM in the calling thread. Call it first in main,
+  // before any thread starts (the logger's flusher included), so every thread
+  // inherits the mask and only the signal thread ever sees these signals.
+  static void block_signals();
+  // Starts the thread that waits for the signals (blocking them too, if needed).
   void install_signal_handling();
 
   // Starts the drain as if a signal had come (tests and embedders). The listeners

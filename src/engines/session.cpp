@@ -10,6 +10,7 @@
 #include "core/connection_record.hpp"
 #include "core/connection_setup.hpp"
 #include "core/echo_stream.hpp"
+#include "core/log.hpp"
 #include "net/socket_io.hpp"
 
 namespace echo {
@@ -75,6 +76,11 @@ void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool
   const ServerConfig& config = context.config;
   configure_connection(fd.get(), config);
   ConnectionRecord record(fd.get());
+  log::flush();
+  // Every return below has logged the close line: flush it on the way out.
+  struct FlushOnExit {
+    ~FlushOnExit() { log::flush(); }
+  } flush_on_exit;
   EchoStream stream;
   net::SocketIo io{fd.get()};
   auto last_progress = Clock::now();

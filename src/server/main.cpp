@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   echo::ServerConfig& config = parsed.options->config;
 
   try {
+    echo::Shutdown::block_signals();
     echo::log::setup(config.log_level, config.log_format);
     // Resolved first, so the start line names the engine that actually runs.
     config.engine = echo::resolve_engine(config.engine);
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
                      {{"engine", echo::to_string(config.engine)},
                       {"buffer_size", config.buffer_size_bytes},
                       {"max_connections", config.max_connections}});
+    echo::log::flush();
     engine->run(context);
     echo::log::event(echo::log::Level::info, "stopped");
     spdlog::default_logger()->flush();

@@ -85,6 +85,7 @@ void EventLoop::run() {
 
     expire_timers();
     set_accepting();
+    log::flush();
   }
   for (int fd : listeners_) ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
 }
