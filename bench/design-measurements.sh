@@ -87,7 +87,7 @@ pipe_gib() {
   echo "# pipe: 1 GiB through echo-client pipe mode; server on core 0, client on core 1"
   head -c $((1 << 30)) /dev/urandom >"$out/in.bin"
   for round in $(seq "${ROUNDS}"); do
-    for engine in blocking threads epoll; do
+    for engine in blocking threads epoll uring; do
       start_server 0 --engine "$engine" --threads 1 --log-level warn
       t0=$(date +%s.%N)
       taskset -c 1 "$B/echo-client" "127.0.0.1:$port" <"$out/in.bin" >"$out/out.bin"
@@ -97,7 +97,7 @@ pipe_gib() {
       echo "$engine round=$round seconds=$(python3 -c "print(round($t1-$t0, 3))")" | tee -a "$out/pipe"
     done
   done
-  for engine in blocking threads epoll; do
+  for engine in blocking threads epoll uring; do
     echo "median $engine seconds=$(grep "^$engine " "$out/pipe" | sed 's/.*seconds=//' | median)"
   done
 }

@@ -90,6 +90,7 @@ void EventLoop::run() {
     reap_completions(true);
     expire_timers();
     set_accepting();
+    log::flush();  // the turn's open/close lines in one write
   }
   parked_.clear();
   cancel_everything();
