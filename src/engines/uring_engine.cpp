@@ -7,10 +7,10 @@
 // Needs Linux 5.19 or later. Try it: `echo-server --engine uring`.
 #include <memory>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include "engines/engines.hpp"
+#include "engines/loop_runner.hpp"
 #include "engines/uring/event_loop.hpp"
 #include "engines/uring/ring.hpp"
 
@@ -18,36 +18,19 @@ namespace echo {
 
 namespace {
 
-unsigned loop_count(const ServerConfig& config) {
-  if (config.threads > 0) return config.threads;
-  const unsigned cores = std::thread::hardware_concurrency();
-  return cores > 0 ? cores : 1;
-}
-
 class UringEngine final : public Engine {
  public:
   explicit UringEngine(const ServerConfig& config)
-      : loops_(loop_count(config)), reuse_port_(config.reuse_port) {}
+      : loops_(event_loop_count(config)), reuse_port_(config.reuse_port) {}
 
   unsigned listener_copies() const override { return reuse_port_ ? loops_ : 1; }
 
+  // Rings are created here, on the main thread, disabled; each loop enables its
+  // own on the thread that submits to it (SINGLE_ISSUER).
   void run(ServerContext& context) override {
-    // Rings are created here, on the main thread, disabled; each loop enables
-    // its own on the thread that submits to it (SINGLE_ISSUER).
-    std::vector<std::unique_ptr<uring::EventLoop>> loops;
-    for (unsigned i = 0; i < loops_; ++i) {
-      auto& set = context.listeners.at(context.listeners.size() == 1 ? 0 : i);
-      std::vector<int> fds;
-      for (auto& fd : set) fds.push_back(fd.get());
-      loops.push_back(std::make_unique<uring::EventLoop>(context, std::move(fds)));
-      context.limiter.add_waker([loop = loops.back().get()] { loop->wake(); });
-    }
-    std::vector<std::thread> threads;
-    for (unsigned i = 1; i < loops_; ++i) {
-      threads.emplace_back([&loop = *loops[i]] { loop.run(); });
-    }
-    loops[0]->run();
-    for (auto& thread : threads) thread.join();
+    run_event_loops(context, loops_, [](ServerContext& c, std::vector<int> fds, bool) {
+      return std::make_unique<uring::EventLoop>(c, std::move(fds));
+    });
   }
 
  private:

@@ -163,16 +163,6 @@ std::uint16_t local_port(int fd) {
   return ntohs(address.sin_port);
 }
 
-const char* describe(StreamEnd end) {
-  switch (end) {
-    case StreamEnd::eof: return "eof";
-    case StreamEnd::reset: return "reset";
-    case StreamEnd::timeout: return "timeout";
-    case StreamEnd::error: return "error";
-  }
-  return "?";
-}
-
 // The server's close line for the client on local_port: only close lines carry "in=".
 std::string close_needle(std::uint16_t client_port) {
   return "peer=127.0.0.1:" + std::to_string(client_port) + " in=";
@@ -218,7 +208,7 @@ TEST_P(EchoData, LargeStreamMatchesByHashThenEndsCleanly) {
   EXPECT_EQ(outcome.received.total_bytes(), kLargeStreamBytes);
   EXPECT_EQ(outcome.received.digest(), outcome.sent.digest()) << "echoed stream differs from the sent one";
   EXPECT_TRUE(outcome.end == StreamEnd::eof)
-      << "expected the server's FIN after the half-close, got " << describe(outcome.end);
+      << "expected the server's FIN after the half-close, got " << to_string(outcome.end);
 }
 
 TEST_P(EchoData, TinyBufferStillEchoesExactly) {
@@ -232,7 +222,7 @@ TEST_P(EchoData, TinyBufferStillEchoesExactly) {
   EXPECT_TRUE(outcome.all_sent);
   EXPECT_EQ(outcome.received.total_bytes(), kBytes);
   EXPECT_EQ(outcome.received.digest(), outcome.sent.digest());
-  EXPECT_TRUE(outcome.end == StreamEnd::eof) << "stream ended with " << describe(outcome.end);
+  EXPECT_TRUE(outcome.end == StreamEnd::eof) << "stream ended with " << to_string(outcome.end);
 }
 
 TEST_P(EchoData, SingleByteWritesArriveInOrder) {
@@ -271,7 +261,7 @@ TEST_P(EchoData, HalfCloseEchoesEverythingThenEof) {
   ASSERT_TRUE(send_all(fd.get(), data));
   ASSERT_EQ(::shutdown(fd.get(), SHUT_WR), 0);
   const RecvAll echo = recv_until_end(fd.get());
-  EXPECT_TRUE(echo.end == StreamEnd::eof) << "stream ended with " << describe(echo.end) << ", errno " << echo.error;
+  EXPECT_TRUE(echo.end == StreamEnd::eof) << "stream ended with " << to_string(echo.end) << ", errno " << echo.error;
   EXPECT_EQ(echo.data.size(), data.size());
   EXPECT_TRUE(echo.data == data);
 
@@ -291,7 +281,7 @@ TEST_P(EchoData, HalfCloseWithoutDataGivesEof) {
 
   ASSERT_EQ(::shutdown(fd.get(), SHUT_WR), 0);
   const RecvAll echo = recv_until_end(fd.get());
-  EXPECT_TRUE(echo.end == StreamEnd::eof) << "stream ended with " << describe(echo.end) << ", errno " << echo.error;
+  EXPECT_TRUE(echo.end == StreamEnd::eof) << "stream ended with " << to_string(echo.end) << ", errno " << echo.error;
   EXPECT_EQ(echo.data, "");
 
   const auto line = server.process().wait_for_stderr(close_needle(port), 5s);

@@ -44,16 +44,6 @@ void wait_for_stderr_end(Process& process) {
   process.wait_for_stderr("\x01never logged", 5s);
 }
 
-const char* to_string(StreamEnd end) {
-  switch (end) {
-    case StreamEnd::eof: return "eof";
-    case StreamEnd::reset: return "reset";
-    case StreamEnd::timeout: return "timeout";
-    case StreamEnd::error: return "error";
-  }
-  return "?";
-}
-
 // A client that streams its own pseudo-random bytes and checks every echoed
 // byte against what it sent, as it arrives.
 struct StreamingClient {

@@ -96,6 +96,16 @@ RecvAll recv_until_end(int fd, std::chrono::milliseconds timeout) {
   }
 }
 
+const char* to_string(StreamEnd end) {
+  switch (end) {
+    case StreamEnd::eof: return "eof";
+    case StreamEnd::reset: return "reset";
+    case StreamEnd::timeout: return "timeout";
+    case StreamEnd::error: return "error";
+  }
+  return "?";
+}
+
 bool wait_readable(int fd, std::chrono::milliseconds timeout) {
   return wait_for(fd, POLLIN, Clock::now() + timeout);
 }

@@ -28,6 +28,8 @@ struct RecvAll {
   StreamEnd end = StreamEnd::timeout;
   int error = 0;
 };
+const char* to_string(StreamEnd end);
+
 // Reads until EOF, an error or the timeout.
 RecvAll recv_until_end(int fd, std::chrono::milliseconds timeout = 10s);
 

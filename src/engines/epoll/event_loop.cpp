@@ -107,7 +107,7 @@ void EventLoop::handle_event(const epoll_event& event) {
     return;
   }
   const auto slot = static_cast<std::uint32_t>(tag);
-  if (slot >= slots_.size() || slots_[slot].generation != (tag >> 32) || !slots_[slot].fd) return;
+  if (!slots_.contains(slot) || slots_[slot].generation != (tag >> 32) || !slots_[slot].fd) return;
   service(slot);
 }
 
@@ -137,14 +137,7 @@ void EventLoop::accept_ready(int listen_fd) {
 
 void EventLoop::add_connection(net::UniqueFd fd) {
   configure_connection(fd.get(), config_);
-  std::uint32_t slot;
-  if (free_slots_.empty()) {
-    slot = static_cast<std::uint32_t>(slots_.size());
-    slots_.emplace_back();
-  } else {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  }
+  const std::uint32_t slot = slots_.acquire();
   Connection& c = slots_[slot];
   c.fd = std::move(fd);
   c.record = ConnectionRecord(c.fd.get());
@@ -234,7 +227,7 @@ void EventLoop::close_connection(std::uint32_t slot, CloseReason reason, int err
   c.fd.reset();
   c.generation = (c.generation + 1) & kGenerationMask;
   c.phase = Phase::serving;
-  free_slots_.push_back(slot);
+  slots_.release(slot);
   --live_;
   context_.limiter.release();
   // A descriptor just came free: no need to wait out an EMFILE back-off.

@@ -13,6 +13,7 @@
 #include "core/connection_record.hpp"
 #include "core/echo_stream.hpp"
 #include "core/server_context.hpp"
+#include "core/slot_table.hpp"
 #include "core/timer_list.hpp"
 #include "net/unique_fd.hpp"
 
@@ -68,8 +69,7 @@ class EventLoop {
   net::UniqueFd wake_fd_;
   BufferPool pool_;
 
-  std::vector<Connection> slots_;
-  std::vector<std::uint32_t> free_slots_;
+  SlotTable<Connection> slots_;
   std::size_t live_ = 0;
   // Connections whose pump ran out of budget: served again next turn (edge
   // triggering will not report them again).

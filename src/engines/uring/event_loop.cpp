@@ -167,7 +167,7 @@ void EventLoop::handle_completion(std::uint64_t user_data, int result, std::uint
     case TagKind::discard: break;
   }
   if (flags & IORING_CQE_F_BUFFER) buffers_.note_taken();
-  if (tag.slot >= slots_.size() || slots_[tag.slot].in_flight != user_data) {
+  if (!slots_.contains(tag.slot) || slots_[tag.slot].in_flight != user_data) {
     // Not the operation this slot waits for: never expected, since a slot is
     // reused only after its last completion. A buffer it carries still goes back.
     if (flags & IORING_CQE_F_BUFFER) recycle_buffer(static_cast<std::uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT));
@@ -260,14 +260,7 @@ void EventLoop::admit(net::UniqueFd fd) {
 
 void EventLoop::add_connection(net::UniqueFd fd) {
   configure_connection(fd.get(), config_);
-  std::uint32_t slot;
-  if (free_slots_.empty()) {
-    slot = static_cast<std::uint32_t>(slots_.size());
-    slots_.emplace_back();
-  } else {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  }
+  const std::uint32_t slot = slots_.acquire();
   Connection& c = slots_[slot];
   c.fd = std::move(fd);
   c.record = ConnectionRecord(c.fd.get());
@@ -475,7 +468,7 @@ void EventLoop::release_slot(std::uint32_t slot) {
   c.record = ConnectionRecord{};
   c.generation = (c.generation + 1) & kGenerationMask;
   c.phase = Phase::serving;
-  free_slots_.push_back(slot);
+  slots_.release(slot);
 }
 
 void EventLoop::wait_in(std::uint32_t slot, TimerList* list, bool progressed) {

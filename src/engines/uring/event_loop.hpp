@@ -17,6 +17,7 @@
 #include "core/buffer_pool.hpp"
 #include "core/connection_record.hpp"
 #include "core/server_context.hpp"
+#include "core/slot_table.hpp"
 #include "core/timer_list.hpp"
 #include "engines/uring/buffer_ring.hpp"
 #include "engines/uring/ring.hpp"
@@ -120,8 +121,7 @@ class EventLoop {
   // Buffers for connections that find the ring empty (see handle_readable).
   BufferPool spill_pool_;
 
-  std::vector<Connection> slots_;
-  std::vector<std::uint32_t> free_slots_;
+  SlotTable<Connection> slots_;
   std::size_t live_ = 0;
   // Accepted while at --max-connections (the multishot accept had more in
   // flight than the limit allowed): held unserved, admitted when a slot frees.

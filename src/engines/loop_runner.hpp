@@ -1,0 +1,41 @@
+// Runs one event loop per thread for the epoll and uring engines: the loop count
+// (--threads, default one per core), which listeners each loop gets (the shared
+// one, or its own SO_REUSEPORT copy), the limiter's wake-up for each loop, and
+// the threads themselves (loop 0 runs on the calling thread).
+#pragma once
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "core/server_context.hpp"
+
+namespace echo {
+
+inline unsigned event_loop_count(const ServerConfig& config) {
+  if (config.threads > 0) return config.threads;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores > 0 ? cores : 1;
+}
+
+// make_loop(context, listener_fds, shared_listener) returns a std::unique_ptr to a
+// loop with run() and a thread-safe wake().
+template <class MakeLoop>
+void run_event_loops(ServerContext& context, unsigned count, MakeLoop make_loop) {
+  const bool shared_listener = context.listeners.size() == 1;
+  std::vector<decltype(make_loop(context, std::vector<int>{}, shared_listener))> loops;
+  for (unsigned i = 0; i < count; ++i) {
+    std::vector<int> fds;
+    for (auto& fd : context.listeners.at(shared_listener ? 0 : i)) fds.push_back(fd.get());
+    loops.push_back(make_loop(context, std::move(fds), shared_listener));
+    context.limiter.add_waker([loop = loops.back().get()] { loop->wake(); });
+  }
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < count; ++i) {
+    threads.emplace_back([&loop = *loops[i]] { loop.run(); });
+  }
+  loops[0]->run();
+  for (auto& thread : threads) thread.join();
+}
+
+}  // namespace echo
