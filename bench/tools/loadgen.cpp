@@ -39,7 +39,8 @@ int connect_port(int port) {
 }
 
 bool echo_once(int fd, const char* message) {
-  if (::send(fd, message, kMessageBytes, MSG_NOSIGNAL) != static_cast<ssize_t>(kMessageBytes)) return false;
+  if (::send(fd, message, kMessageBytes, MSG_NOSIGNAL) != static_cast<ssize_t>(kMessageBytes))
+    return false;
   char reply[kMessageBytes];
   std::size_t got = 0;
   while (got < kMessageBytes) {

@@ -19,7 +19,9 @@ namespace {
 std::atomic<bool> g_interrupted{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "written from a signal handler");
 
-void on_interrupt(int) { g_interrupted.store(true); }
+void on_interrupt(int) {
+  g_interrupted.store(true);
+}
 
 void install_interrupt_handler() {
   struct sigaction action {};
@@ -42,7 +44,8 @@ int bench_main(int argc, const char* const* argv) {
   const std::size_t needed = descriptors_needed(options);
   if (const rlim_t limit = raise_descriptor_limit(needed); limit != 0) {
     std::cerr << "echo-bench: " << options.connections << " connections need " << needed
-              << " file descriptors but the limit is " << limit << " (raise it with ulimit -Hn / LimitNOFILE)\n";
+              << " file descriptors but the limit is " << limit
+              << " (raise it with ulimit -Hn / LimitNOFILE)\n";
     return kExitUsage;
   }
 
@@ -56,7 +59,8 @@ int bench_main(int argc, const char* const* argv) {
   }
 
   install_interrupt_handler();
-  const RunResult result = run_benchmark(options, &g_interrupted, options.progress ? &std::cerr : nullptr);
+  const RunResult result =
+      run_benchmark(options, &g_interrupted, options.progress ? &std::cerr : nullptr);
 
   if (options.json) {
     print_json_report(std::cout, options, result);
@@ -64,7 +68,8 @@ int bench_main(int argc, const char* const* argv) {
     print_text_report(std::cout, options, result);
   }
   if (histogram_file.is_open()) {
-    write_hgrm(histogram_file, options.mode == Mode::reconnect ? result.stats.connect_latency : result.stats.latency);
+    write_hgrm(histogram_file, options.mode == Mode::reconnect ? result.stats.connect_latency
+                                                               : result.stats.latency);
   }
   return result.exit_code;
 }

@@ -26,7 +26,8 @@ void MessageRing::reserve(std::size_t capacity) {
 
 bool MessageRing::push(const Outstanding& message) {
   if (full()) return false;
-  if (size_ == slots_.size()) reserve(std::min(max_capacity_, std::max<std::size_t>(2 * slots_.size(), 1)));
+  if (size_ == slots_.size())
+    reserve(std::min(max_capacity_, std::max<std::size_t>(2 * slots_.size(), 1)));
   slots_[(head_ + size_) & (slots_.size() - 1)] = message;
   ++size_;
   return true;
@@ -46,19 +47,22 @@ std::size_t next_message_bytes(Connection& connection, const SizeRange& size) no
   return size.min_bytes + static_cast<std::size_t>(splitmix64(connection.size_state) % span);
 }
 
-bool verify_echo(const Connection& connection, std::span<const std::byte> echoed, std::string* detail) {
+bool verify_echo(const Connection& connection, std::span<const std::byte> echoed,
+                 std::string* detail) {
   const Payload& payload = Payload::shared();
   std::size_t checked = 0;
   while (checked < echoed.size()) {
     const std::size_t n = std::min(echoed.size() - checked, Payload::kMaxSpanBytes);
-    const std::byte* expected = payload.span(connection.pattern_start, connection.received + checked);
+    const std::byte* expected =
+        payload.span(connection.pattern_start, connection.received + checked);
     if (std::memcmp(expected, echoed.data() + checked, n) != 0) {
       const auto* got = echoed.data() + checked;
       std::size_t at = 0;
       while (got[at] == expected[at]) ++at;
       if (detail) {
         char line[160];
-        std::snprintf(line, sizeof line, "mismatch at stream offset %llu: expected 0x%02x, got 0x%02x",
+        std::snprintf(line, sizeof line,
+                      "mismatch at stream offset %llu: expected 0x%02x, got 0x%02x",
                       static_cast<unsigned long long>(connection.received + checked + at),
                       static_cast<unsigned>(expected[at]), static_cast<unsigned>(got[at]));
         *detail = line;
@@ -115,10 +119,11 @@ ssize_t send_stream(Connection& connection) noexcept {
   const Payload& payload = Payload::shared();
   ssize_t total = 0;
   while (connection.sent < connection.target) {
-    const std::size_t want =
-        static_cast<std::size_t>(std::min<std::uint64_t>(connection.target - connection.sent, Payload::kMaxSpanBytes));
-    const ssize_t n = ::send(connection.fd.get(), payload.span(connection.pattern_start, connection.sent), want,
-                             MSG_NOSIGNAL | MSG_DONTWAIT);
+    const std::size_t want = static_cast<std::size_t>(
+        std::min<std::uint64_t>(connection.target - connection.sent, Payload::kMaxSpanBytes));
+    const ssize_t n =
+        ::send(connection.fd.get(), payload.span(connection.pattern_start, connection.sent), want,
+               MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;

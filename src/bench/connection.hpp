@@ -93,7 +93,8 @@ std::size_t next_message_bytes(Connection& connection, const SizeRange& size) no
 
 // Checks `echoed` against the stream at `connection.received`. On a mismatch
 // returns false and describes the first differing byte in *detail.
-bool verify_echo(const Connection& connection, std::span<const std::byte> echoed, std::string* detail);
+bool verify_echo(const Connection& connection, std::span<const std::byte> echoed,
+                 std::string* detail);
 
 // The error kind a failed socket call (positive errno) is counted as.
 ErrorKind classify_errno(int error) noexcept;

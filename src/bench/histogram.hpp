@@ -45,7 +45,9 @@ class Histogram {
   [[nodiscard]] static std::size_t index_of(std::uint64_t value) noexcept;
   [[nodiscard]] static std::uint64_t lowest_equivalent(std::size_t index) noexcept;
   [[nodiscard]] static std::uint64_t highest_equivalent(std::size_t index) noexcept;
-  [[nodiscard]] std::uint64_t count_at_index(std::size_t index) const noexcept { return counts_[index]; }
+  [[nodiscard]] std::uint64_t count_at_index(std::size_t index) const noexcept {
+    return counts_[index];
+  }
   // Number of power-of-two buckets that hold values up to max() (HdrHistogram's "Buckets").
   [[nodiscard]] std::size_t bucket_count() const noexcept;
 

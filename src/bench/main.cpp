@@ -4,4 +4,6 @@
 //   echo-bench 127.0.0.1:7878 --connections 50 --duration 5s
 #include "bench/app.hpp"
 
-int main(int argc, char** argv) { return echo::bench::bench_main(argc, argv); }
+int main(int argc, char** argv) {
+  return echo::bench::bench_main(argc, argv);
+}

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 
 #include <CLI/CLI.hpp>
-
 #include <charconv>
 #include <iostream>
 #include <thread>
@@ -53,10 +52,14 @@ CLI::Validator duration_validator(bool allow_zero) {
 
 const char* mode_name(Mode mode) noexcept {
   switch (mode) {
-    case Mode::closed_loop: return "closed loop";
-    case Mode::open_loop: return "open loop";
-    case Mode::stream: return "stream";
-    case Mode::reconnect: return "reconnect";
+    case Mode::closed_loop:
+      return "closed loop";
+    case Mode::open_loop:
+      return "open loop";
+    case Mode::stream:
+      return "stream";
+    case Mode::reconnect:
+      return "reconnect";
   }
   return "?";
 }
@@ -69,7 +72,8 @@ std::optional<SizeRange> parse_size_range(std::string_view text) {
   return SizeRange{*low, *high};
 }
 
-std::optional<std::vector<net::Address>> parse_source_range(std::string_view text, std::string* error) {
+std::optional<std::vector<net::Address>> parse_source_range(std::string_view text,
+                                                            std::string* error) {
   const auto fail = [&](const std::string& why) -> std::optional<std::vector<net::Address>> {
     if (error) *error = "invalid --source '" + std::string(text) + "': " + why;
     return std::nullopt;
@@ -93,7 +97,8 @@ std::optional<std::vector<net::Address>> parse_source_range(std::string_view tex
   in_addr high = low;
   if (dash != std::string_view::npos) {
     const std::string last(text.substr(dash + 1));
-    if (::inet_pton(AF_INET, last.c_str(), &high) != 1) return fail("the range end is not an IPv4 address");
+    if (::inet_pton(AF_INET, last.c_str(), &high) != 1)
+      return fail("the range end is not an IPv4 address");
   }
   const std::uint32_t from = ntohl(low.s_addr);
   const std::uint32_t to = ntohl(high.s_addr);
@@ -110,7 +115,8 @@ std::optional<std::vector<net::Address>> parse_source_range(std::string_view tex
   return result;
 }
 
-ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out,
+                           std::ostream& err) {
   Options options;
   const auto usage_error = [&](const std::string& message) {
     err << "echo-bench: " << message << " (see --help)\n";
@@ -126,30 +132,39 @@ ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out,
   app.set_version_flag("--version", "echo-bench 0.1.0");
 
   std::string target_text;
-  app.add_option("target", target_text, "Server address, HOST:PORT or [V6]:PORT")->required()->type_name("HOST:PORT");
-  app.add_option("-c,--connections", options.connections, "Connections held open (reconnect: concurrent slots)")
+  app.add_option("target", target_text, "Server address, HOST:PORT or [V6]:PORT")
+      ->required()
+      ->type_name("HOST:PORT");
+  app.add_option("-c,--connections", options.connections,
+                 "Connections held open (reconnect: concurrent slots)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, kMaxConnections).description(""))
       ->type_name("N");
   std::string size_text = "64";
-  app.add_option("-s,--size", size_text, "Message size in bytes, fixed or MIN-MAX (uniform); K/M suffixes")
+  app.add_option("-s,--size", size_text,
+                 "Message size in bytes, fixed or MIN-MAX (uniform); K/M suffixes")
       ->capture_default_str()
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
-            return parse_size_range(text) ? "" : "'" + text + "' is not a size or MIN-MAX range (1 to 64M)";
+            return parse_size_range(text)
+                       ? ""
+                       : "'" + text + "' is not a size or MIN-MAX range (1 to 64M)";
           },
           ""))
       ->type_name("BYTES|MIN-MAX");
-  app.add_option("-k,--pipeline", options.pipeline, "Messages in flight per connection (closed loop)")
+  app.add_option("-k,--pipeline", options.pipeline,
+                 "Messages in flight per connection (closed loop)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, kMaxPipeline).description(""))
       ->type_name("K");
   std::string duration_text = "10s";
-  auto* duration = app.add_option("-d,--duration", duration_text, "Measured time, after the warm-up")
-                       ->capture_default_str()
-                       ->check(duration_validator(false))
-                       ->type_name("DURATION");
-  auto* messages = app.add_option("-m,--messages", options.messages, "Stop after this many measured messages instead")
+  auto* duration =
+      app.add_option("-d,--duration", duration_text, "Measured time, after the warm-up")
+          ->capture_default_str()
+          ->check(duration_validator(false))
+          ->type_name("DURATION");
+  auto* messages = app.add_option("-m,--messages", options.messages,
+                                  "Stop after this many measured messages instead")
                        ->check(CLI::Range(std::uint64_t{1}, UINT64_MAX).description(""))
                        ->type_name("M");
   duration->excludes(messages);
@@ -169,21 +184,28 @@ ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out,
                    ->type_name("R");
   bool stream = false;
   bool reconnect = false;
-  auto* stream_flag = app.add_flag("--stream", stream, "Write continuously while reading; report MB/s each way");
-  auto* reconnect_flag = app.add_flag("--reconnect", reconnect, "Connect, echo one message, close, repeat");
+  auto* stream_flag =
+      app.add_flag("--stream", stream, "Write continuously while reading; report MB/s each way");
+  auto* reconnect_flag =
+      app.add_flag("--reconnect", reconnect, "Connect, echo one message, close, repeat");
   rate->excludes(stream_flag)->excludes(reconnect_flag);
   stream_flag->excludes(reconnect_flag);
   std::string timeout_text = "5s";
-  app.add_option("--timeout", timeout_text, "A connection with bytes outstanding and no progress this long is an error")
+  app.add_option("--timeout", timeout_text,
+                 "A connection with bytes outstanding and no progress this long is an error")
       ->capture_default_str()
       ->check(duration_validator(false))
       ->type_name("DURATION");
   std::string source_text;
-  app.add_option("--source", source_text, "Local source addresses to spread connections over (bind before connect)")
+  app.add_option("--source", source_text,
+                 "Local source addresses to spread connections over (bind before connect)")
       ->type_name("IP[-IP]");
-  app.add_option("--seed", options.seed, "Seed of the payload streams")->capture_default_str()->type_name("N");
+  app.add_option("--seed", options.seed, "Seed of the payload streams")
+      ->capture_default_str()
+      ->type_name("N");
   app.add_flag("--json", options.json, "Print the report as one JSON object");
-  app.add_option("--histogram", options.histogram_path, "Write the latency distribution to FILE (HdrHistogram .hgrm, ms)")
+  app.add_option("--histogram", options.histogram_path,
+                 "Write the latency distribution to FILE (HdrHistogram .hgrm, ms)")
       ->type_name("FILE");
 
   try {

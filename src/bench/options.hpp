@@ -66,6 +66,7 @@ ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out,
 // "64" or "64-1500", each optionally with a K/KiB/M/MiB suffix.
 std::optional<SizeRange> parse_size_range(std::string_view text);
 // "127.0.0.1" or "127.0.0.1-127.0.0.200" (IPv4 range), or one "[::1]"-less IPv6 address.
-std::optional<std::vector<net::Address>> parse_source_range(std::string_view text, std::string* error);
+std::optional<std::vector<net::Address>> parse_source_range(std::string_view text,
+                                                            std::string* error);
 
 }  // namespace echo::bench

@@ -32,7 +32,7 @@ constexpr std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b) noexcept {
 
 class Payload {
  public:
-  static constexpr std::size_t kPeriodBytes = 1'048'573;   // largest prime below 2^20
+  static constexpr std::size_t kPeriodBytes = 1'048'573;    // largest prime below 2^20
   static constexpr std::size_t kMaxSpanBytes = 256 * 1024;  // longest contiguous span()
 
   // The table, built once (thread-safe) from a fixed seed.

@@ -1,10 +1,10 @@
 #include "bench/report.hpp"
 
-#include <cmath>
-#include <ostream>
-
 #include <fmt/format.h>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 namespace echo::bench {
 
@@ -18,7 +18,8 @@ struct Percentile {
   double value;
 };
 constexpr Percentile kReportedPercentiles[] = {
-    {"p50", "p50", 50.0}, {"p90", "p90", 90.0}, {"p99", "p99", 99.0}, {"p99.9", "p99_9", 99.9}, {"p99.99", "p99_99", 99.99},
+    {"p50", "p50", 50.0},     {"p90", "p90", 90.0},        {"p99", "p99", 99.0},
+    {"p99.9", "p99_9", 99.9}, {"p99.99", "p99_99", 99.99},
 };
 
 double per_second(std::uint64_t count, double seconds) {
@@ -31,14 +32,15 @@ std::string size_text(const SizeRange& size) {
 }
 
 std::string workload_text(const Options& options) {
-  std::string text = fmt::format("{}, {} connection{}", mode_name(options.mode), options.connections,
-                                 options.connections == 1 ? "" : "s");
+  std::string text = fmt::format("{}, {} connection{}", mode_name(options.mode),
+                                 options.connections, options.connections == 1 ? "" : "s");
   switch (options.mode) {
     case Mode::closed_loop:
       text += fmt::format(", pipeline {}, {}", options.pipeline, size_text(options.size));
       break;
     case Mode::open_loop:
-      text += fmt::format(", {:.0f} msg/s scheduled, {}", options.rate_per_second, size_text(options.size));
+      text += fmt::format(", {:.0f} msg/s scheduled, {}", options.rate_per_second,
+                          size_text(options.size));
       break;
     case Mode::reconnect:
       text += fmt::format(", one message per connection ({})", size_text(options.size));
@@ -57,7 +59,9 @@ std::string latency_line(const Histogram& h) {
 }
 
 nlohmann::json latency_json(const Histogram& h) {
-  nlohmann::json j = {{"count", h.count()}, {"min", h.min()}, {"mean", std::llround(h.mean())},
+  nlohmann::json j = {{"count", h.count()},
+                      {"min", h.min()},
+                      {"mean", std::llround(h.mean())},
                       {"stddev", std::llround(h.stddev())}};
   for (const auto& p : kReportedPercentiles) j[p.key] = h.value_at_percentile(p.value);
   j["max"] = h.max();
@@ -87,7 +91,8 @@ void print_text_report(std::ostream& out, const Options& options, const RunResul
     out << "  connect     " << latency_line(s.connect_latency) << '\n';
   }
   if (options.mode != Mode::stream) {
-    out << fmt::format("  messages    {} echoed and verified, {:.1f} msg/s\n", s.messages, per_second(s.messages, seconds));
+    out << fmt::format("  messages    {} echoed and verified, {:.1f} msg/s\n", s.messages,
+                       per_second(s.messages, seconds));
   }
   out << fmt::format("  throughput  {:.2f} MB/s sent, {:.2f} MB/s received (verified)\n",
                      per_second(s.bytes_sent, seconds) / kBytesPerMegabyte,
@@ -96,11 +101,13 @@ void print_text_report(std::ostream& out, const Options& options, const RunResul
     out << "  latency     " << latency_line(s.latency) << '\n';
     switch (options.mode) {
       case Mode::closed_loop:
-        out << "              (from each send; closed loop: a slow echo delays the next send, so stalls are"
+        out << "              (from each send; closed loop: a slow echo delays the next send, so "
+               "stalls are"
                " under-counted; use --rate)\n";
         break;
       case Mode::open_loop:
-        out << "              (from each scheduled send time: includes waiting behind slow echoes)\n";
+        out << "              (from each scheduled send time: includes waiting behind slow "
+               "echoes)\n";
         break;
       case Mode::reconnect:
         out << "              (from connect() to the echo complete)\n";
@@ -110,13 +117,16 @@ void print_text_report(std::ostream& out, const Options& options, const RunResul
     }
   }
   if (s.unfinished_messages)
-    out << "  unfinished  " << s.unfinished_messages << " messages still in flight when the drain gave up\n";
+    out << "  unfinished  " << s.unfinished_messages
+        << " messages still in flight when the drain gave up\n";
   if (s.errors.total() == 0) {
     out << "  errors      none\n";
   } else {
     std::string kinds;
     for (std::size_t i = 0; i < kErrorKindCount; ++i) {
-      if (s.errors.by_kind[i]) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", kErrorKindNames[i], s.errors.by_kind[i]);
+      if (s.errors.by_kind[i])
+        kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", kErrorKindNames[i],
+                             s.errors.by_kind[i]);
     }
     out << "  errors      " << s.errors.total() << " (" << kinds << ")\n";
     for (const auto& sample : s.error_samples) out << "              " << sample << '\n';
@@ -137,7 +147,8 @@ void print_json_report(std::ostream& out, const Options& options, const RunResul
   j["threads"] = options.threads;
   j["size_bytes"] = {{"min", options.size.min_bytes}, {"max", options.size.max_bytes}};
   j["pipeline"] = options.pipeline;
-  j["rate_per_s"] = options.mode == Mode::open_loop ? nlohmann::json(options.rate_per_second) : nlohmann::json();
+  j["rate_per_s"] =
+      options.mode == Mode::open_loop ? nlohmann::json(options.rate_per_second) : nlohmann::json();
   j["warmup_s"] = std::chrono::duration<double>(options.warmup).count();
   j["window_s"] = seconds;
   j["messages"] = s.messages;
@@ -155,7 +166,8 @@ void print_json_report(std::ostream& out, const Options& options, const RunResul
   j["connections_established"] = s.connections_established;
   j["unfinished_messages"] = s.unfinished_messages;
   nlohmann::json errors;
-  for (std::size_t i = 0; i < kErrorKindCount; ++i) errors[std::string(kErrorKindNames[i])] = s.errors.by_kind[i];
+  for (std::size_t i = 0; i < kErrorKindCount; ++i)
+    errors[std::string(kErrorKindNames[i])] = s.errors.by_kind[i];
   errors["total"] = s.errors.total();
   j["errors"] = errors;
   j["error_samples"] = s.error_samples;
@@ -163,8 +175,10 @@ void print_json_report(std::ostream& out, const Options& options, const RunResul
   out << j.dump() << '\n';
 }
 
-void write_hgrm(std::ostream& out, const Histogram& histogram, double nanos_per_unit, int ticks_per_half_distance) {
-  out << fmt::format("{:>12} {:>14} {:>10} {:>14}\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
+void write_hgrm(std::ostream& out, const Histogram& histogram, double nanos_per_unit,
+                int ticks_per_half_distance) {
+  out << fmt::format("{:>12} {:>14} {:>10} {:>14}\n\n", "Value", "Percentile", "TotalCount",
+                     "1/(1-Percentile)");
   const std::uint64_t total = histogram.count();
   const auto scaled = [&](std::uint64_t v) { return static_cast<double>(v) / nanos_per_unit; };
   if (total > 0) {
@@ -179,19 +193,21 @@ void write_hgrm(std::ostream& out, const Histogram& histogram, double nanos_per_
       const std::uint64_t value = std::min(Histogram::highest_equivalent(i), histogram.max());
       while (100.0 * static_cast<double>(cumulative) / static_cast<double>(total) >= level) {
         const double fraction = level / 100.0;
-        out << fmt::format("{:12.3f} {:2.12f} {:10d} {:14.2f}\n", scaled(value), fraction, cumulative,
-                           1.0 / (1.0 - fraction));
+        out << fmt::format("{:12.3f} {:2.12f} {:10d} {:14.2f}\n", scaled(value), fraction,
+                           cumulative, 1.0 / (1.0 - fraction));
         const auto halvings = static_cast<std::int64_t>(std::log2(100.0 / (100.0 - level)));
-        const auto ticks = static_cast<double>(ticks_per_half_distance) * std::pow(2.0, static_cast<double>(halvings + 1));
+        const auto ticks = static_cast<double>(ticks_per_half_distance) *
+                           std::pow(2.0, static_cast<double>(halvings + 1));
         level += 100.0 / ticks;
         if (cumulative == total) break;  // the last value gets one line, then the 100 % line
       }
     }
     out << fmt::format("{:12.3f} {:2.12f} {:10d}\n", scaled(histogram.max()), 1.0, total);
   }
-  out << fmt::format("#[Mean    = {:12.3f}, StdDeviation   = {:12.3f}]\n", histogram.mean() / nanos_per_unit,
-                     histogram.stddev() / nanos_per_unit);
-  out << fmt::format("#[Max     = {:12.3f}, Total count    = {:12d}]\n", scaled(histogram.max()), total);
+  out << fmt::format("#[Mean    = {:12.3f}, StdDeviation   = {:12.3f}]\n",
+                     histogram.mean() / nanos_per_unit, histogram.stddev() / nanos_per_unit);
+  out << fmt::format("#[Max     = {:12.3f}, Total count    = {:12d}]\n", scaled(histogram.max()),
+                     total);
   out << fmt::format("#[Buckets = {:12d}, SubBuckets     = {:12d}]\n", histogram.bucket_count(),
                      Histogram::kSubBucketCount);
 }

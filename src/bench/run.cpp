@@ -1,5 +1,7 @@
 #include "bench/run.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <memory>
@@ -7,8 +9,6 @@
 #include <ostream>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "bench/report.hpp"
 #include "bench/worker.hpp"
@@ -22,8 +22,8 @@ constexpr std::size_t kDescriptorsReserved = 16;  // stdio, report file, libc
 constexpr auto kRunnerPollPeriod = std::chrono::milliseconds(100);
 constexpr Nanos kProgressPeriodNs = kNanosPerSecond;
 
-void print_progress(std::ostream& out, const Options& options, Nanos elapsed_ns, bool warming_up, double seconds,
-                    const ProgressSample& sample) {
+void print_progress(std::ostream& out, const Options& options, Nanos elapsed_ns, bool warming_up,
+                    double seconds, const ProgressSample& sample) {
   const auto at = static_cast<double>(elapsed_ns) / static_cast<double>(kNanosPerSecond);
   std::string line;
   if (options.mode == Mode::stream) {
@@ -38,7 +38,8 @@ void print_progress(std::ostream& out, const Options& options, Nanos elapsed_ns,
                        static_cast<double>(sample.messages) / seconds,
                        format_nanos(sample.latency.value_at_percentile(99)));
   }
-  out << line << "  errors " << sample.errors << (warming_up ? "  (warm-up)" : "") << '\n' << std::flush;
+  out << line << "  errors " << sample.errors << (warming_up ? "  (warm-up)" : "") << '\n'
+      << std::flush;
 }
 
 }  // namespace
@@ -63,7 +64,8 @@ rlim_t raise_descriptor_limit(std::size_t needed) noexcept {
   return limit.rlim_cur >= needed ? 0 : limit.rlim_cur;
 }
 
-RunResult run_benchmark(const Options& options, const std::atomic<bool>* external_stop, std::ostream* progress) {
+RunResult run_benchmark(const Options& options, const std::atomic<bool>* external_stop,
+                        std::ostream* progress) {
   RunControl control(options.threads);
   std::vector<std::unique_ptr<Worker>> workers;
   for (std::size_t i = 0; i < options.threads; ++i)
@@ -92,7 +94,8 @@ RunResult run_benchmark(const Options& options, const std::atomic<bool>* externa
   {
     std::unique_lock lock(mutex);
     while (finished < workers.size()) {
-      finished_changed.wait_for(lock, kRunnerPollPeriod, [&] { return finished == workers.size(); });
+      finished_changed.wait_for(lock, kRunnerPollPeriod,
+                                [&] { return finished == workers.size(); });
       if (external_stop && external_stop->load()) control.stop.store(true);
       const Nanos now = now_ns();
       if (progress && now >= next_progress && finished < workers.size()) {
@@ -100,7 +103,8 @@ RunResult run_benchmark(const Options& options, const std::atomic<bool>* externa
         ProgressSample sample;
         for (auto& worker : workers) worker->take_progress(sample);
         const double seconds = static_cast<double>(now - next_progress + kProgressPeriodNs) / 1e9;
-        print_progress(*progress, options, now - start, now - kProgressPeriodNs / 2 < measure_start, seconds, sample);
+        print_progress(*progress, options, now - start, now - kProgressPeriodNs / 2 < measure_start,
+                       seconds, sample);
         next_progress = now + kProgressPeriodNs;
         lock.lock();
       }

@@ -16,7 +16,7 @@
 namespace echo::bench {
 
 struct RunResult {
-  WorkerStats stats;  // merged over the workers
+  WorkerStats stats;          // merged over the workers
   double window_seconds = 0;  // the measured window (shorter if stopped early)
   int exit_code = kExitOk;
 };

@@ -31,7 +31,9 @@ struct ErrorCounts {
   std::array<std::uint64_t, kErrorKindCount> by_kind{};
 
   void add(ErrorKind kind) noexcept { ++by_kind[static_cast<std::size_t>(kind)]; }
-  [[nodiscard]] std::uint64_t of(ErrorKind kind) const noexcept { return by_kind[static_cast<std::size_t>(kind)]; }
+  [[nodiscard]] std::uint64_t of(ErrorKind kind) const noexcept {
+    return by_kind[static_cast<std::size_t>(kind)];
+  }
   [[nodiscard]] std::uint64_t total() const noexcept {
     std::uint64_t sum = 0;
     for (auto n : by_kind) sum += n;
@@ -48,8 +50,8 @@ struct WorkerStats {
   Histogram latency;          // message round trips that started in the measured window
   Histogram connect_latency;  // --reconnect: connect() to writable
   std::uint64_t messages = 0;
-  std::uint64_t bytes_sent = 0;      // in the window
-  std::uint64_t bytes_received = 0;  // in the window, verified
+  std::uint64_t bytes_sent = 0;             // in the window
+  std::uint64_t bytes_received = 0;         // in the window, verified
   std::uint64_t connections_completed = 0;  // --reconnect cycles in the window
   std::uint64_t connections_established = 0;
   std::uint64_t unfinished_messages = 0;  // still outstanding when the drain gave up

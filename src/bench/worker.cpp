@@ -31,7 +31,9 @@ std::uint64_t pack(std::uint32_t slot, std::uint32_t generation) {
   return (std::uint64_t{generation} << 32) | slot;
 }
 
-std::string errno_text(int error) { return std::strerror(error); }
+std::string errno_text(int error) {
+  return std::strerror(error);
+}
 
 }  // namespace
 
@@ -62,9 +64,11 @@ Worker::Worker(const Options& options, std::size_t worker_index, RunControl& con
   }
   counts_messages_ = options.messages != 0;
   if (counts_messages_) {
-    budget_ = options.messages / options.threads + (worker_index < options.messages % options.threads ? 1 : 0);
+    budget_ = options.messages / options.threads +
+              (worker_index < options.messages % options.threads ? 1 : 0);
   }
-  if (options.mode == Mode::open_loop) interval_ns_ = static_cast<double>(kNanosPerSecond) / options.rate_per_second;
+  if (options.mode == Mode::open_loop)
+    interval_ns_ = static_cast<double>(kNanosPerSecond) / options.rate_per_second;
 }
 
 void Worker::run() {
@@ -82,7 +86,8 @@ void Worker::run() {
   }
   if (!epoll_ || (options_.mode == Mode::open_loop && !timer_)) {
     const int error = errno;
-    for (auto& connection : connections_) fail(connection, ErrorKind::other, "epoll/timerfd: " + errno_text(error));
+    for (auto& connection : connections_)
+      fail(connection, ErrorKind::other, "epoll/timerfd: " + errno_text(error));
     connections_.clear();
   }
 
@@ -134,7 +139,8 @@ void Worker::run() {
 
   if (phase_ == Phase::running) enter_drain(now_ns());
   for (auto& connection : connections_) {
-    if (connection.state == ConnectionState::open) stats_.unfinished_messages += connection.outstanding.size();
+    if (connection.state == ConnectionState::open)
+      stats_.unfinished_messages += connection.outstanding.size();
     if (connection.state != ConnectionState::closed && connection.state != ConnectionState::idle)
       close_connection(connection);
   }
@@ -150,7 +156,8 @@ void Worker::connect_all() {
                        [](const Connection& c) { return c.state == ConnectionState::connecting; });
   };
   while (connecting() && (now = now_ns()) < deadline) {
-    const int timeout_ms = static_cast<int>(std::min<Nanos>((deadline - now) / kNanosPerMilli + 1, 100));
+    const int timeout_ms =
+        static_cast<int>(std::min<Nanos>((deadline - now) / kNanosPerMilli + 1, 100));
     const int n = ::epoll_wait(epoll_.get(), events, kMaxEventsPerWait, timeout_ms);
     for (int i = 0; i < n; ++i) dispatch(events[i]);
   }
@@ -162,7 +169,8 @@ void Worker::connect_all() {
 
 const net::Address* Worker::source_for(const Connection& connection) const noexcept {
   if (options_.sources.empty()) return nullptr;
-  return &options_.sources[(connection.index + connection.cycle * options_.connections) % options_.sources.size()];
+  return &options_.sources[(connection.index + connection.cycle * options_.connections) %
+                           options_.sources.size()];
 }
 
 void Worker::open_connection(Connection& connection, Nanos now) {
@@ -232,7 +240,8 @@ bool Worker::take_budget(Nanos timestamp) noexcept {
 bool Worker::enqueue_message(Connection& connection, Nanos timestamp, Nanos now) {
   if (phase_ != Phase::running || connection.outstanding.full()) return false;
   if (!take_budget(timestamp)) return false;
-  if (!connection.has_outstanding()) connection.last_progress_ns = now;  // the timeout clock starts now
+  if (!connection.has_outstanding())
+    connection.last_progress_ns = now;  // the timeout clock starts now
   connection.target += next_message_bytes(connection, options_.size);
   connection.outstanding.push({connection.target, timestamp});
   ++connection.messages_queued;
@@ -243,7 +252,8 @@ void Worker::enqueue_due(Connection& connection, Nanos now) {
   while (connection.messages_queued < connection.messages_due && !connection.outstanding.full()) {
     if (!connection.has_outstanding()) connection.last_progress_ns = now;
     connection.target += next_message_bytes(connection, options_.size);
-    connection.outstanding.push({connection.target, schedule_time(connection.index, connection.messages_queued)});
+    connection.outstanding.push(
+        {connection.target, schedule_time(connection.index, connection.messages_queued)});
     ++connection.messages_queued;
   }
 }
@@ -251,7 +261,8 @@ void Worker::enqueue_due(Connection& connection, Nanos now) {
 void Worker::flush(Connection& connection, Nanos now) {
   const ssize_t n = send_stream(connection);
   if (n < 0) {
-    fail(connection, classify_errno(static_cast<int>(-n)), "send: " + errno_text(static_cast<int>(-n)));
+    fail(connection, classify_errno(static_cast<int>(-n)),
+         "send: " + errno_text(static_cast<int>(-n)));
     return;
   }
   if (in_window(now)) stats_.bytes_sent += static_cast<std::uint64_t>(n);
@@ -284,8 +295,8 @@ void Worker::on_readable(Connection& connection, Nanos now) {
   if (n == 0) {
     if (connection.sent > connection.received) {
       fail(connection, ErrorKind::short_echo,
-           "EOF after " + std::to_string(connection.received) + " of " + std::to_string(connection.sent) +
-               " bytes echoed");
+           "EOF after " + std::to_string(connection.received) + " of " +
+               std::to_string(connection.sent) + " bytes echoed");
     } else {
       fail(connection, ErrorKind::closed, "the server closed the connection");
     }
@@ -329,7 +340,8 @@ void Worker::complete_messages(Connection& connection, Nanos now) {
   }
   switch (options_.mode) {
     case Mode::reconnect:
-      if (outstanding.empty() && connection.received == connection.target) complete_cycle(connection, now);
+      if (outstanding.empty() && connection.received == connection.target)
+        complete_cycle(connection, now);
       return;
     case Mode::open_loop:
       enqueue_due(connection, now);
@@ -346,27 +358,31 @@ void Worker::complete_cycle(Connection& connection, Nanos now) {
   // describe the same connections.
   if (in_window(connection.connect_started_ns)) {
     ++stats_.connections_completed;
-    stats_.connect_latency.record(static_cast<std::uint64_t>(connection.connected_ns - connection.connect_started_ns));
+    stats_.connect_latency.record(
+        static_cast<std::uint64_t>(connection.connected_ns - connection.connect_started_ns));
   }
   ++interval_.connections_completed;
   // We close first, after the whole echo was read, so the close is a clean FIN
   // and TIME_WAIT stays on this side (spread it with --source).
   close_connection(connection);
   ++connection.cycle;
-  if (phase_ == Phase::running && !(counts_messages_ && budget_ == 0)) open_connection(connection, now);
+  if (phase_ == Phase::running && !(counts_messages_ && budget_ == 0))
+    open_connection(connection, now);
 }
 
 void Worker::fail(Connection& connection, ErrorKind kind, const std::string& detail) {
   stats_.errors.add(kind);
   if (stats_.error_samples.size() < WorkerStats::kMaxErrorSamples) {
     stats_.error_samples.push_back("connection " + std::to_string(connection.index) + ": " +
-                                   std::string(kErrorKindNames[static_cast<std::size_t>(kind)]) + ": " + detail);
+                                   std::string(kErrorKindNames[static_cast<std::size_t>(kind)]) +
+                                   ": " + detail);
   }
   close_connection(connection);
 }
 
 void Worker::close_connection(Connection& connection) {
-  if (connection.state == ConnectionState::connecting || connection.state == ConnectionState::open) --live_;
+  if (connection.state == ConnectionState::connecting || connection.state == ConnectionState::open)
+    --live_;
   connection.fd.reset();  // also removes it from the epoll set
   connection.state = ConnectionState::closed;
   connection.write_armed = false;
@@ -434,7 +450,8 @@ void Worker::enter_drain(Nanos now) {
 bool Worker::drained() const noexcept {
   return std::none_of(connections_.begin(), connections_.end(), [](const Connection& c) {
     return c.state == ConnectionState::connecting ||
-           (c.state == ConnectionState::open && (c.has_outstanding() || c.messages_due > c.messages_queued));
+           (c.state == ConnectionState::open &&
+            (c.has_outstanding() || c.messages_due > c.messages_queued));
   });
 }
 
@@ -442,14 +459,16 @@ void Worker::housekeeping(Nanos now) {
   next_housekeeping_ns_ = now + kHousekeepingPeriodNs;
   const Nanos timeout_ns = options_.timeout.count();
   for (auto& connection : connections_) {
-    if (connection.state == ConnectionState::connecting && now - connection.connect_started_ns >= timeout_ns) {
+    if (connection.state == ConnectionState::connecting &&
+        now - connection.connect_started_ns >= timeout_ns) {
       fail(connection, ErrorKind::timeout, "connect timed out");
     } else if (connection.state == ConnectionState::open && connection.has_outstanding() &&
                now - connection.last_progress_ns >= timeout_ns) {
-      const std::uint64_t waiting = std::min(connection.sent, connection.target) - connection.received;
+      const std::uint64_t waiting =
+          std::min(connection.sent, connection.target) - connection.received;
       fail(connection, ErrorKind::timeout,
-           "no echo for " + std::to_string(timeout_ns / kNanosPerMilli) + " ms with " + std::to_string(waiting) +
-               " bytes outstanding");
+           "no echo for " + std::to_string(timeout_ns / kNanosPerMilli) + " ms with " +
+               std::to_string(waiting) + " bytes outstanding");
     }
   }
   if (!options_.progress) return;
@@ -492,7 +511,8 @@ void Worker::dispatch(const epoll_event& event) {
   }
   if (connection.state != ConnectionState::open) return;
   if (event.events & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable(connection, now);
-  if ((event.events & EPOLLOUT) && connection.generation == generation && connection.state == ConnectionState::open)
+  if ((event.events & EPOLLOUT) && connection.generation == generation &&
+      connection.state == ConnectionState::open)
     flush(connection, now);
 }
 

@@ -78,13 +78,16 @@ class Worker {
 
   void release_due(Nanos now);
   void arm_timer();
-  [[nodiscard]] Nanos schedule_time(std::uint64_t connection_index, std::uint64_t round) const noexcept;
+  [[nodiscard]] Nanos schedule_time(std::uint64_t connection_index,
+                                    std::uint64_t round) const noexcept;
   bool take_budget(Nanos timestamp) noexcept;
   void enter_drain(Nanos now);
   [[nodiscard]] bool drained() const noexcept;
   void housekeeping(Nanos now);
   void dispatch(const epoll_event& event);
-  [[nodiscard]] bool in_window(Nanos t) const noexcept { return t >= measure_start_ns_ && t < measure_end_ns_; }
+  [[nodiscard]] bool in_window(Nanos t) const noexcept {
+    return t >= measure_start_ns_ && t < measure_end_ns_;
+  }
   [[nodiscard]] const net::Address* source_for(const Connection& connection) const noexcept;
 
   const Options& options_;

@@ -20,7 +20,8 @@ struct ServerConfig {
   std::vector<net::Address> listen;
   EngineKind engine = EngineKind::auto_select;
   unsigned threads = 0;  // event loops for epoll and uring; 0 = one per core
-  bool reuse_port = false;  // epoll, uring: a listener per loop (SO_REUSEPORT) instead of one shared
+  bool reuse_port =
+      false;  // epoll, uring: a listener per loop (SO_REUSEPORT) instead of one shared
   std::size_t buffer_size_bytes = 16 * 1024;
   std::chrono::milliseconds write_timeout{5000};  // 0 = off
   std::chrono::milliseconds idle_timeout{0};      // 0 = off

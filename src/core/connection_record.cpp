@@ -14,12 +14,18 @@ std::atomic<std::uint64_t> g_next_id{1};
 
 const char* to_string(CloseReason reason) {
   switch (reason) {
-    case CloseReason::eof: return "eof";
-    case CloseReason::reset: return "reset";
-    case CloseReason::error: return "error";
-    case CloseReason::write_timeout: return "write-timeout";
-    case CloseReason::idle_timeout: return "idle-timeout";
-    case CloseReason::shutdown: return "shutdown";
+    case CloseReason::eof:
+      return "eof";
+    case CloseReason::reset:
+      return "reset";
+    case CloseReason::error:
+      return "error";
+    case CloseReason::write_timeout:
+      return "write-timeout";
+    case CloseReason::idle_timeout:
+      return "idle-timeout";
+    case CloseReason::shutdown:
+      return "shutdown";
   }
   return "?";
 }
@@ -40,8 +46,9 @@ ConnectionRecord::ConnectionRecord(int fd)
 
 void ConnectionRecord::write_trace(std::uint64_t bytes_read, std::uint64_t bytes_written,
                                    const char* state) const {
-  log::write_event(log::Level::trace, "io",
-                   {{"id", id_}, {"read", bytes_read}, {"written", bytes_written}, {"then", state}});
+  log::write_event(
+      log::Level::trace, "io",
+      {{"id", id_}, {"read", bytes_read}, {"written", bytes_written}, {"then", state}});
 }
 
 void ConnectionRecord::log_close(CloseReason reason, int error) const {
@@ -51,13 +58,21 @@ void ConnectionRecord::log_close(CloseReason reason, int error) const {
   const std::string peer_text = peer_.to_string();
   if (error != 0) {
     log::write_event(log::Level::info, "close",
-                     {{"id", id_}, {"peer", peer_text}, {"in", bytes_in_}, {"out", bytes_out_},
-                      {"duration_ms", duration_ms}, {"reason", to_string(reason)},
+                     {{"id", id_},
+                      {"peer", peer_text},
+                      {"in", bytes_in_},
+                      {"out", bytes_out_},
+                      {"duration_ms", duration_ms},
+                      {"reason", to_string(reason)},
                       {"error", std::strerror(error)}});
   } else {
     log::write_event(log::Level::info, "close",
-                     {{"id", id_}, {"peer", peer_text}, {"in", bytes_in_}, {"out", bytes_out_},
-                      {"duration_ms", duration_ms}, {"reason", to_string(reason)}});
+                     {{"id", id_},
+                      {"peer", peer_text},
+                      {"in", bytes_in_},
+                      {"out", bytes_out_},
+                      {"duration_ms", duration_ms},
+                      {"reason", to_string(reason)}});
   }
 }
 

@@ -37,11 +37,16 @@ struct PumpResult {
 
 inline const char* to_string(PumpState state) {
   switch (state) {
-    case PumpState::want_read: return "want-read";
-    case PumpState::want_write: return "want-write";
-    case PumpState::more: return "more";
-    case PumpState::finished: return "finished";
-    case PumpState::failed: return "failed";
+    case PumpState::want_read:
+      return "want-read";
+    case PumpState::want_write:
+      return "want-write";
+    case PumpState::more:
+      return "more";
+    case PumpState::finished:
+      return "finished";
+    case PumpState::failed:
+      return "failed";
   }
   return "?";
 }
@@ -56,7 +61,10 @@ class EchoStream {
   PumpResult pump(Io& io, BufferPool& pool, std::size_t budget_bytes);
 
   // The connection will be closed: give the buffer back.
-  void release(BufferPool& pool) noexcept { pool.give_back(std::move(buffer_)); head_ = tail_ = 0; }
+  void release(BufferPool& pool) noexcept {
+    pool.give_back(std::move(buffer_));
+    head_ = tail_ = 0;
+  }
 
   std::size_t pending_bytes() const noexcept { return tail_ - head_; }
   bool peer_finished() const noexcept { return peer_eof_; }

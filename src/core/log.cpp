@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <unistd.h>
 
-#include <cstdio>
+#include <memory>
 #include <stdexcept>
+
+#include "core/batching_sink.hpp"
 
 namespace echo::log {
 
@@ -19,7 +21,7 @@ class ShortLevel final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    static constexpr std::string_view kNames[] = {"trace", "debug", "info", "warn",
+    static constexpr std::string_view kNames[] = {"trace", "debug",    "info", "warn",
                                                   "error", "critical", "off"};
     const auto name = kNames[static_cast<std::size_t>(msg.level)];
     dest.append(name.data(), name.data() + name.size());
@@ -54,27 +56,27 @@ void setup(std::string_view level, LogFormat format) {
   if (parsed == spdlog::level::off && level != "off") {
     throw std::invalid_argument("unknown log level '" + std::string(level) + "'");
   }
-  auto logger = spdlog::stderr_logger_mt("echo");
+  auto logger =
+      std::make_shared<spdlog::logger>("echo", std::make_shared<BatchingSink>(STDERR_FILENO));
   spdlog::set_default_logger(logger);
   g_format = format;
   auto formatter = std::make_unique<spdlog::pattern_formatter>(
-      format == LogFormat::json ? spdlog::pattern_time_type::utc : spdlog::pattern_time_type::local);
+      format == LogFormat::json ? spdlog::pattern_time_type::utc
+                                : spdlog::pattern_time_type::local);
   formatter->add_flag<ShortLevel>('*').set_pattern(
       format == LogFormat::json ? R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%*",%v})"
                                 : "%Y-%m-%dT%H:%M:%S.%e %* %v");
   logger->set_formatter(std::move(formatter));
   logger->set_level(parsed);
-  // Lines are written in batches: stderr gets a 64 KiB buffer that event loops
-  // flush once per turn (log::flush), warnings flush at once, and a background
-  // flush every second catches the rest — so a burst of connections costs one
-  // write(2) per loop turn instead of two per connection.
-  static char stderr_buffer[64 * 1024];
-  std::setvbuf(stderr, stderr_buffer, _IOFBF, sizeof stderr_buffer);
+  // Lines are written in batches (see BatchingSink): loops flush once per turn,
+  // warnings flush at once, and a background flush every second catches the rest.
   logger->flush_on(spdlog::level::warn);
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
-void flush() { spdlog::default_logger_raw()->flush(); }
+void flush() {
+  spdlog::default_logger_raw()->flush();
+}
 
 void write_event(Level level, std::string_view name, std::initializer_list<Field> fields) {
   fmt::memory_buffer out;

@@ -51,7 +51,9 @@ void setup(std::string_view level, LogFormat format);
 // Writes out buffered lines; engines call it once per loop turn or per session step.
 void flush();
 
-inline bool enabled(Level level) { return spdlog::should_log(level); }
+inline bool enabled(Level level) {
+  return spdlog::should_log(level);
+}
 
 void write_event(Level level, std::string_view name, std::initializer_list<Field> fields);
 

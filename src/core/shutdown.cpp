@@ -1,8 +1,8 @@
 #include "core/shutdown.hpp"
 
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>

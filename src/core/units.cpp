@@ -11,7 +11,8 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   double value = 0;
   const auto* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr == text.data() || !(value >= 0) || std::isinf(value)) return std::nullopt;
+  if (ec != std::errc() || ptr == text.data() || !(value >= 0) || std::isinf(value))
+    return std::nullopt;
   const std::string_view unit(ptr, static_cast<std::size_t>(end - ptr));
   double scale_ms = 0;
   if (unit.empty() || unit == "s") {
@@ -47,7 +48,8 @@ std::optional<net::KeepAlive> parse_keepalive(std::string_view text) {
   if (!text.empty() || count == 2) return std::nullopt;
   const auto seconds = [](std::string_view part) -> std::optional<std::chrono::seconds> {
     auto d = parse_duration(part);
-    if (!d || d->count() < 1000 || d->count() % 1000 != 0 || d->count() > 32767 * 1000) return std::nullopt;
+    if (!d || d->count() < 1000 || d->count() % 1000 != 0 || d->count() > 32767 * 1000)
+      return std::nullopt;
     return std::chrono::duration_cast<std::chrono::seconds>(*d);
   };
   auto idle = seconds(parts[0]);
@@ -58,7 +60,8 @@ std::optional<net::KeepAlive> parse_keepalive(std::string_view text) {
     int probes = 0;
     const auto* end = parts[2].data() + parts[2].size();
     const auto [ptr, ec] = std::from_chars(parts[2].data(), end, probes);
-    if (!interval || ec != std::errc() || ptr != end || probes < 1 || probes > 127) return std::nullopt;
+    if (!interval || ec != std::errc() || ptr != end || probes < 1 || probes > 127)
+      return std::nullopt;
     result.interval = *interval;
     result.count = probes;
   }

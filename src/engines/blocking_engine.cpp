@@ -47,6 +47,8 @@ class BlockingEngine final : public Engine {
 
 }  // namespace
 
-std::unique_ptr<Engine> make_blocking_engine() { return std::make_unique<BlockingEngine>(); }
+std::unique_ptr<Engine> make_blocking_engine() {
+  return std::make_unique<BlockingEngine>();
+}
 
 }  // namespace echo

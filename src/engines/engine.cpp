@@ -16,10 +16,14 @@ EngineKind resolve_engine(EngineKind requested) {
 
 std::unique_ptr<Engine> make_engine(const ServerConfig& config) {
   switch (config.engine) {
-    case EngineKind::blocking: return make_blocking_engine();
-    case EngineKind::threads: return make_threads_engine();
-    case EngineKind::epoll: return make_epoll_engine(config);
-    case EngineKind::uring: return make_uring_engine(config);
+    case EngineKind::blocking:
+      return make_blocking_engine();
+    case EngineKind::threads:
+      return make_threads_engine();
+    case EngineKind::epoll:
+      return make_epoll_engine(config);
+    case EngineKind::uring:
+      return make_uring_engine(config);
     case EngineKind::auto_select: {
       ServerConfig resolved = config;
       resolved.engine = resolve_engine(config.engine);
@@ -31,11 +35,16 @@ std::unique_ptr<Engine> make_engine(const ServerConfig& config) {
 
 const char* to_string(EngineKind kind) {
   switch (kind) {
-    case EngineKind::blocking: return "blocking";
-    case EngineKind::threads: return "threads";
-    case EngineKind::epoll: return "epoll";
-    case EngineKind::uring: return "uring";
-    case EngineKind::auto_select: return "auto";
+    case EngineKind::blocking:
+      return "blocking";
+    case EngineKind::threads:
+      return "threads";
+    case EngineKind::epoll:
+      return "epoll";
+    case EngineKind::uring:
+      return "uring";
+    case EngineKind::auto_select:
+      return "auto";
   }
   return "?";
 }

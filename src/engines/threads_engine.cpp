@@ -144,6 +144,8 @@ class ThreadsEngine final : public Engine {
 
 }  // namespace
 
-std::unique_ptr<Engine> make_threads_engine() { return std::make_unique<ThreadsEngine>(); }
+std::unique_ptr<Engine> make_threads_engine() {
+  return std::make_unique<ThreadsEngine>();
+}
 
 }  // namespace echo

@@ -40,7 +40,9 @@ class UringEngine final : public Engine {
 
 }  // namespace
 
-std::optional<std::string> uring_unavailable_reason() { return uring::unavailable_reason(); }
+std::optional<std::string> uring_unavailable_reason() {
+  return uring::unavailable_reason();
+}
 
 std::unique_ptr<Engine> make_uring_engine(const ServerConfig& config) {
   if (auto reason = uring::unavailable_reason()) {

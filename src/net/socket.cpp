@@ -46,12 +46,15 @@ int accept_connection(int listen_fd) {
   }
 }
 
-int set_nodelay(int fd, bool on) { return set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, on); }
+int set_nodelay(int fd, bool on) {
+  return set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, on);
+}
 
 int set_keepalive(int fd, const KeepAlive& keepalive) {
   if (keepalive.idle.count() <= 0) return 0;
   if (int e = set_int_option(fd, SOL_SOCKET, SO_KEEPALIVE, 1)) return e;
-  if (int e = set_int_option(fd, IPPROTO_TCP, TCP_KEEPIDLE, static_cast<int>(keepalive.idle.count())))
+  if (int e =
+          set_int_option(fd, IPPROTO_TCP, TCP_KEEPIDLE, static_cast<int>(keepalive.idle.count())))
     return e;
   if (keepalive.interval.count() > 0) {
     if (int e = set_int_option(fd, IPPROTO_TCP, TCP_KEEPINTVL,
@@ -85,8 +88,8 @@ UniqueFd connect_to(const Address& address, std::chrono::milliseconds timeout, i
     pollfd pfd{fd.get(), POLLOUT, 0};
     int ready = 0;
     do {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       ready = ::poll(&pfd, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
     } while (ready < 0 && errno == EINTR);
     if (ready < 0) return fail(-errno);

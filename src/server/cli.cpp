@@ -1,7 +1,6 @@
 #include "server/cli.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "core/units.hpp"
@@ -13,7 +12,8 @@ namespace {
 CLI::Validator duration_validator() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
-        return parse_duration(text) ? "" : "'" + text + "' is not a duration (like 250ms, 5s, 2m, off)";
+        return parse_duration(text) ? ""
+                                    : "'" + text + "' is not a duration (like 250ms, 5s, 2m, off)";
       },
       "");
 }
@@ -32,62 +32,80 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   app.allow_config_extras(CLI::config_extras_mode::error);
 
   std::vector<std::string> listen{"127.0.0.1:7878"};
-  app.add_option("-l,--listen", listen, "Address to listen on, ADDR:PORT or [V6ADDR]:PORT; repeatable; port 0 = any free port")
+  app.add_option(
+         "-l,--listen", listen,
+         "Address to listen on, ADDR:PORT or [V6ADDR]:PORT; repeatable; port 0 = any free port")
       ->capture_default_str()
       ->type_name("ADDR:PORT");
 
   std::string engine = "auto";
-  app.add_option("-e,--engine", engine, "I/O engine: blocking (one client at a time), threads (one per connection), epoll or uring (event loop per thread), auto (uring where the kernel allows it, else epoll)")
+  app.add_option(
+         "-e,--engine", engine,
+         "I/O engine: blocking (one client at a time), threads (one per connection), epoll or "
+         "uring (event loop per thread), auto (uring where the kernel allows it, else epoll)")
       ->check(CLI::IsMember({"blocking", "threads", "epoll", "uring", "auto"}).description(""))
       ->capture_default_str()
       ->type_name("blocking|threads|epoll|uring|auto");
-  app.add_option("-t,--threads", c.threads, "Event loops for the epoll and uring engines (0 = one per core)")
+  app.add_option("-t,--threads", c.threads,
+                 "Event loops for the epoll and uring engines (0 = one per core)")
       ->capture_default_str()
       ->check(CLI::Range(0u, 1024u).description(""))
       ->type_name("N");
-  app.add_flag("--reuseport", c.reuse_port, "epoll, uring: one SO_REUSEPORT listener per loop instead of one shared listener");
+  app.add_flag("--reuseport", c.reuse_port,
+               "epoll, uring: one SO_REUSEPORT listener per loop instead of one shared listener");
 
-  app.add_option("--buffer-size", c.buffer_size_bytes, "Most bytes held per connection, read but not yet echoed (e.g. 16KiB, 1MiB)")
+  app.add_option("--buffer-size", c.buffer_size_bytes,
+                 "Most bytes held per connection, read but not yet echoed (e.g. 16KiB, 1MiB)")
       ->transform(CLI::AsSizeValue(false).description(""))
       ->check(CLI::Range(std::size_t{64}, std::size_t{64} << 20).description(""))
       ->default_str("16KiB")
       ->type_name("BYTES");
 
   std::string write_timeout = "5s", idle_timeout = "off", drain_timeout = "5s";
-  app.add_option("--write-timeout", write_timeout, "Close a connection whose pending echo makes no progress this long (off = never)")
+  app.add_option("--write-timeout", write_timeout,
+                 "Close a connection whose pending echo makes no progress this long (off = never)")
       ->check(duration_validator())
       ->capture_default_str()
       ->type_name("DURATION");
-  app.add_option("--idle-timeout", idle_timeout, "Close a connection with no traffic this long (off = never)")
+  app.add_option("--idle-timeout", idle_timeout,
+                 "Close a connection with no traffic this long (off = never)")
       ->check(duration_validator())
       ->capture_default_str()
       ->type_name("DURATION");
-  app.add_option("--drain-timeout", drain_timeout, "On SIGINT/SIGTERM, keep serving open connections at most this long")
+  app.add_option("--drain-timeout", drain_timeout,
+                 "On SIGINT/SIGTERM, keep serving open connections at most this long")
       ->check(duration_validator())
       ->capture_default_str()
       ->type_name("DURATION");
 
-  app.add_option("--max-connections", c.max_connections, "Most connections at once; more wait in the listen backlog")
+  app.add_option("--max-connections", c.max_connections,
+                 "Most connections at once; more wait in the listen backlog")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}).description(""))
       ->type_name("N");
-  app.add_option("--backlog", c.backlog, "Listen backlog (connections the kernel queues before accept)")
+  app.add_option("--backlog", c.backlog,
+                 "Listen backlog (connections the kernel queues before accept)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20).description(""))
       ->type_name("N");
-  app.add_flag("--nodelay,!--no-nodelay", c.nodelay, "TCP_NODELAY on accepted sockets (default on)");
+  app.add_flag("--nodelay,!--no-nodelay", c.nodelay,
+               "TCP_NODELAY on accepted sockets (default on)");
   std::string keepalive = "off";
-  app.add_option("--keepalive", keepalive, "TCP keep-alive: IDLE[,INTERVAL,COUNT] in seconds (e.g. 60 or 60,10,5), or off")
+  app.add_option("--keepalive", keepalive,
+                 "TCP keep-alive: IDLE[,INTERVAL,COUNT] in seconds (e.g. 60 or 60,10,5), or off")
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
-            return parse_keepalive(text) ? "" : "'" + text + "' is not IDLE[,INTERVAL,COUNT] (seconds) or off";
+            return parse_keepalive(text)
+                       ? ""
+                       : "'" + text + "' is not IDLE[,INTERVAL,COUNT] (seconds) or off";
           },
           ""))
       ->capture_default_str()
       ->type_name("IDLE[,INTERVAL,COUNT]");
 
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error or off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}).description(""))
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"})
+                  .description(""))
       ->capture_default_str()
       ->type_name("LEVEL");
   std::string log_format = "text";
@@ -95,7 +113,8 @@ ParseOutcome parse_command_line(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}).description(""))
       ->capture_default_str()
       ->type_name("text|json");
-  app.add_flag("-q,--quiet", options.quiet, "Log warnings and errors only (same as --log-level warn)");
+  app.add_flag("-q,--quiet", options.quiet,
+               "Log warnings and errors only (same as --log-level warn)");
 
   try {
     app.parse(argc, argv);
@@ -119,11 +138,11 @@ ParseOutcome parse_command_line(int argc, char** argv) {
     }
     c.listen.push_back(*address);
   }
-  c.engine = engine == "blocking" ? EngineKind::blocking
-             : engine == "threads"  ? EngineKind::threads
-             : engine == "epoll"    ? EngineKind::epoll
-             : engine == "uring"    ? EngineKind::uring
-                                    : EngineKind::auto_select;
+  c.engine = engine == "blocking"  ? EngineKind::blocking
+             : engine == "threads" ? EngineKind::threads
+             : engine == "epoll"   ? EngineKind::epoll
+             : engine == "uring"   ? EngineKind::uring
+                                   : EngineKind::auto_select;
   c.log_format = log_format == "json" ? LogFormat::json : LogFormat::text;
   c.write_timeout = *parse_duration(write_timeout);
   c.idle_timeout = *parse_duration(idle_timeout);

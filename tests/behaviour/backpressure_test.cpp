@@ -4,11 +4,10 @@
 // tries to send, other clients must be served meanwhile, and when the slow client
 // finally reads, every byte comes back in order.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -72,7 +71,8 @@ std::size_t send_until_stuck(int fd) {
       chunk_used = 0;
       fill_pattern(kSeed, chunk_offset, chunk.data(), chunk.size());
     }
-    const ssize_t n = ::send(fd, chunk.data() + chunk_used, chunk.size() - chunk_used, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n = ::send(fd, chunk.data() + chunk_used, chunk.size() - chunk_used,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
       chunk_used += static_cast<std::size_t>(n);
@@ -110,7 +110,8 @@ std::size_t read_back_and_verify(int fd, std::size_t expected_bytes) {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n == 0 || errno != EAGAIN) break;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0 || !wait_readable(fd, left)) break;
   }
   return verified;
@@ -127,14 +128,17 @@ std::uint16_t local_port(int fd) {
 // half-close ends the connection cleanly and the server counts the same bytes.
 void expect_drains_completely(ServerProcess& server, int fd, std::size_t sent) {
   const std::uint16_t port = local_port(fd);
-  EXPECT_EQ(read_back_and_verify(fd, sent), sent) << "echo differs or stops before " << sent << " bytes";
+  EXPECT_EQ(read_back_and_verify(fd, sent), sent)
+      << "echo differs or stops before " << sent << " bytes";
   ASSERT_EQ(::shutdown(fd, SHUT_WR), 0);
   const RecvAll tail = recv_until_end(fd);
   EXPECT_TRUE(tail.end == StreamEnd::eof)
-      << "no clean EOF after the half-close (StreamEnd " << static_cast<int>(tail.end) << ", errno " << tail.error << ")";
+      << "no clean EOF after the half-close (StreamEnd " << static_cast<int>(tail.end) << ", errno "
+      << tail.error << ")";
   EXPECT_EQ(tail.data.size(), 0u) << "echo longer than what was sent";
 
-  const auto line = server.process().wait_for_stderr("peer=127.0.0.1:" + std::to_string(port) + " in=", 5s);
+  const auto line =
+      server.process().wait_for_stderr("peer=127.0.0.1:" + std::to_string(port) + " in=", 5s);
   ASSERT_TRUE(line) << server.process().stderr_text();
   const std::string count = std::to_string(sent);
   EXPECT_NE(line->find(" in=" + count + " out=" + count + " "), std::string::npos) << *line;
@@ -161,8 +165,8 @@ TEST_P(Backpressure, SlowReaderIsThrottledWithoutServerMemoryGrowth) {
   EXPECT_GT(sent, 0u);
   EXPECT_LT(sent, kStuckBelowBytes) << "the client was never stopped: the server kept reading";
   EXPECT_LT(resident_stuck_kib, resident_before_kib + kMaxResidentGrowthKib)
-      << "server resident memory went from " << resident_before_kib << " KiB to " << resident_stuck_kib
-      << " KiB while the client had " << sent << " bytes in flight";
+      << "server resident memory went from " << resident_before_kib << " KiB to "
+      << resident_stuck_kib << " KiB while the client had " << sent << " bytes in flight";
   EXPECT_TRUE(server.process().running());
 
   expect_drains_completely(server, slow.get(), sent);

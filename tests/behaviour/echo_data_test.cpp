@@ -3,12 +3,11 @@
 // tiny writes, half-close, a peer that resets mid-stream, and a tiny server
 // buffer. Real loopback sockets; every wait has a deadline.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <bit>
@@ -119,9 +118,12 @@ StreamOutcome stream_through(int fd, std::size_t total_bytes, std::uint64_t seed
   StreamOutcome outcome;
   const auto deadline = Clock::now() + kStreamDeadline;
   std::thread writer([&] {
-    for (std::size_t offset = 0, chunk = 0; offset < total_bytes; offset += kStreamChunkBytes, ++chunk) {
-      const std::string data = random_bytes(std::min(kStreamChunkBytes, total_bytes - offset), seed + chunk);
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    for (std::size_t offset = 0, chunk = 0; offset < total_bytes;
+         offset += kStreamChunkBytes, ++chunk) {
+      const std::string data =
+          random_bytes(std::min(kStreamChunkBytes, total_bytes - offset), seed + chunk);
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0 || !send_all(fd, data, left)) {
         ::shutdown(fd, SHUT_RDWR);  // the reader need not wait out the deadline
         return;
@@ -147,7 +149,8 @@ StreamOutcome stream_through(int fd, std::size_t total_bytes, std::uint64_t seed
       outcome.end = errno == ECONNRESET ? StreamEnd::reset : StreamEnd::error;
       break;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0 || !wait_readable(fd, left)) break;
   }
   // Unblocks a writer still waiting for room if the read side gave up early.
@@ -203,10 +206,12 @@ TEST_P(EchoData, LargeStreamMatchesByHashThenEndsCleanly) {
   ASSERT_TRUE(fd);
 
   const StreamOutcome outcome = stream_through(fd.get(), kLargeStreamBytes, 862);
-  EXPECT_TRUE(outcome.all_sent) << "sent " << outcome.sent.total_bytes() << " of " << kLargeStreamBytes;
+  EXPECT_TRUE(outcome.all_sent) << "sent " << outcome.sent.total_bytes() << " of "
+                                << kLargeStreamBytes;
   EXPECT_EQ(outcome.sent.total_bytes(), kLargeStreamBytes);
   EXPECT_EQ(outcome.received.total_bytes(), kLargeStreamBytes);
-  EXPECT_EQ(outcome.received.digest(), outcome.sent.digest()) << "echoed stream differs from the sent one";
+  EXPECT_EQ(outcome.received.digest(), outcome.sent.digest())
+      << "echoed stream differs from the sent one";
   EXPECT_TRUE(outcome.end == StreamEnd::eof)
       << "expected the server's FIN after the half-close, got " << to_string(outcome.end);
 }
@@ -261,7 +266,8 @@ TEST_P(EchoData, HalfCloseEchoesEverythingThenEof) {
   ASSERT_TRUE(send_all(fd.get(), data));
   ASSERT_EQ(::shutdown(fd.get(), SHUT_WR), 0);
   const RecvAll echo = recv_until_end(fd.get());
-  EXPECT_TRUE(echo.end == StreamEnd::eof) << "stream ended with " << to_string(echo.end) << ", errno " << echo.error;
+  EXPECT_TRUE(echo.end == StreamEnd::eof)
+      << "stream ended with " << to_string(echo.end) << ", errno " << echo.error;
   EXPECT_EQ(echo.data.size(), data.size());
   EXPECT_TRUE(echo.data == data);
 
@@ -281,7 +287,8 @@ TEST_P(EchoData, HalfCloseWithoutDataGivesEof) {
 
   ASSERT_EQ(::shutdown(fd.get(), SHUT_WR), 0);
   const RecvAll echo = recv_until_end(fd.get());
-  EXPECT_TRUE(echo.end == StreamEnd::eof) << "stream ended with " << to_string(echo.end) << ", errno " << echo.error;
+  EXPECT_TRUE(echo.end == StreamEnd::eof)
+      << "stream ended with " << to_string(echo.end) << ", errno " << echo.error;
   EXPECT_EQ(echo.data, "");
 
   const auto line = server.process().wait_for_stderr(close_needle(port), 5s);
@@ -309,7 +316,8 @@ TEST_P(EchoData, ClientResetMidStreamLeavesServerServing) {
   }  // close with zero linger: RST
 
   const auto line = server.process().wait_for_stderr(close_needle(reset_port), 10s);
-  ASSERT_TRUE(line) << "no close line for the reset client; stderr:\n" << server.process().stderr_text();
+  ASSERT_TRUE(line) << "no close line for the reset client; stderr:\n"
+                    << server.process().stderr_text();
   EXPECT_NE(line->find("reason=reset"), std::string::npos) << *line;
 
   auto next = connect_loopback(server.port());
@@ -357,7 +365,8 @@ TEST_P(EchoData, ManyConcurrentClientsGetTheirOwnEchoes) {
 
   std::vector<std::string> failures;
   const auto fail = [&](std::size_t i, const std::string& why) {
-    failures.push_back("client " + std::to_string(i) + " message " + std::to_string(clients[i].message) + ": " + why);
+    failures.push_back("client " + std::to_string(i) + " message " +
+                       std::to_string(clients[i].message) + ": " + why);
     clients[i].fd.reset();
     clients[i].phase = Phase::done;
   };
@@ -396,10 +405,12 @@ TEST_P(EchoData, ManyConcurrentClientsGetTheirOwnEchoes) {
       }
       if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       // Never read past the current message: extra bytes must show up as a mismatch.
-      const std::size_t want = c.phase == Phase::sending ? c.expected.size() - c.received.size() : buffer.size();
+      const std::size_t want =
+          c.phase == Phase::sending ? c.expected.size() - c.received.size() : buffer.size();
       const ssize_t n = ::recv(c.fd.get(), buffer.data(), want, MSG_DONTWAIT);
       if (n < 0) {
-        if (errno != EAGAIN && errno != EINTR) fail(i, std::string("recv: ") + std::strerror(errno));
+        if (errno != EAGAIN && errno != EINTR)
+          fail(i, std::string("recv: ") + std::strerror(errno));
         continue;
       }
       if (n == 0) {
@@ -407,7 +418,8 @@ TEST_P(EchoData, ManyConcurrentClientsGetTheirOwnEchoes) {
           c.fd.reset();
           c.phase = Phase::done;
         } else {
-          fail(i, "EOF after " + std::to_string(c.received.size()) + " of " + std::to_string(c.expected.size()));
+          fail(i, "EOF after " + std::to_string(c.received.size()) + " of " +
+                      std::to_string(c.expected.size()));
         }
         continue;
       }
@@ -436,7 +448,8 @@ TEST_P(EchoData, ManyConcurrentClientsGetTheirOwnEchoes) {
   std::size_t unfinished = 0;
   for (const Client& c : clients) unfinished += c.phase != Phase::done;
   EXPECT_EQ(unfinished, 0u) << "clients still running at the deadline";
-  EXPECT_TRUE(failures.empty()) << failures.size() << " clients failed, first: " << failures.front();
+  EXPECT_TRUE(failures.empty()) << failures.size()
+                                << " clients failed, first: " << failures.front();
 }
 
 ECHO_INSTANTIATE_ENGINES(EchoData);

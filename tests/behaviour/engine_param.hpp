@@ -33,9 +33,8 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
 
 #define ECHO_ENGINE_NAMES "blocking", "threads", "epoll", "uring"
 
-#define ECHO_INSTANTIATE_ENGINES(suite)                                              \
-  INSTANTIATE_TEST_SUITE_P(AllEngines, suite,                                        \
-                           ::testing::Values(ECHO_ENGINE_NAMES),                     \
+#define ECHO_INSTANTIATE_ENGINES(suite)                                             \
+  INSTANTIATE_TEST_SUITE_P(AllEngines, suite, ::testing::Values(ECHO_ENGINE_NAMES), \
                            [](const auto& param_info) { return param_info.param; })
 
 }  // namespace echo::test

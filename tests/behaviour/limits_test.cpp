@@ -1,9 +1,8 @@
 // Connection limits, for every engine that can hold more than one client:
 // --max-connections keeps extra clients waiting in the listen backlog, and
 // running out of descriptors pauses accept (without spinning) until some free up.
-#include <poll.h>
-
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <chrono>
 #include <cstring>
@@ -120,7 +119,8 @@ TEST_P(DescriptorExhaustion, AcceptPausesWithoutSpinningAndRecovers) {
     for (std::size_t k = 0; k < pending.size(); ++k) {
       if (!pending[k].revents) continue;
       const int i = index[k];
-      ASSERT_EQ(recv_exact(clients[i].get(), messages[i].size(), 5s), messages[i]) << "client " << i;
+      ASSERT_EQ(recv_exact(clients[i].get(), messages[i].size(), 5s), messages[i])
+          << "client " << i;
       echoed[i] = true;
     }
   }

@@ -1,11 +1,10 @@
 // The command line and the config file, from outside: bad input is one line on
 // stderr and exit 2; a config file, IPv6 and JSON logs work end to end.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cctype>
 #include <cerrno>
@@ -97,20 +96,19 @@ TEST_P(BadOptions, ExitTwoWithOneLineNamingTheOption) {
   EXPECT_EQ(server.stdout_text(), "");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Option, BadOptions,
-    ::testing::Values(BadOption{{"--buffer-size", "0"}, "--buffer-size"},
-                      BadOption{{"--engine", "foo"}, "--engine"},
-                      BadOption{{"--bogus"}, "--bogus"},
-                      BadOption{{"--listen", "nonsense"}, "--listen"},
-                      BadOption{{"--write-timeout", "5x"}, "--write-timeout"},
-                      BadOption{{"--keepalive", "1,2"}, "--keepalive"}),
-    [](const auto& param_info) {
-      std::string name;
-      for (const char ch : param_info.param.option)
-        if (std::isalnum(static_cast<unsigned char>(ch))) name += ch;
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Option, BadOptions,
+                         ::testing::Values(BadOption{{"--buffer-size", "0"}, "--buffer-size"},
+                                           BadOption{{"--engine", "foo"}, "--engine"},
+                                           BadOption{{"--bogus"}, "--bogus"},
+                                           BadOption{{"--listen", "nonsense"}, "--listen"},
+                                           BadOption{{"--write-timeout", "5x"}, "--write-timeout"},
+                                           BadOption{{"--keepalive", "1,2"}, "--keepalive"}),
+                         [](const auto& param_info) {
+                           std::string name;
+                           for (const char ch : param_info.param.option)
+                             if (std::isalnum(static_cast<unsigned char>(ch))) name += ch;
+                           return name;
+                         });
 
 // Runs the server until it exits; returns its exit code and stderr.
 struct Finished {
@@ -191,8 +189,9 @@ TEST(Options, AddressInUseExitsOne) {
   const Finished run = run_to_exit({"--listen", taken});
   ASSERT_TRUE(run.code);
   EXPECT_EQ(*run.code, 1) << run.stderr_text;
-  EXPECT_NE(run.stderr_text.find("echo-server: cannot listen on " + taken + ": address already in use"),
-            std::string::npos)
+  EXPECT_NE(
+      run.stderr_text.find("echo-server: cannot listen on " + taken + ": address already in use"),
+      std::string::npos)
       << run.stderr_text;
 }
 
@@ -203,8 +202,8 @@ TEST(Options, HelpMentionsEveryOption) {
   for (const char* option :
        {"--help", "--version", "--config", "--listen", "--engine", "--threads", "--reuseport",
         "--buffer-size", "--write-timeout", "--idle-timeout", "--drain-timeout",
-        "--max-connections", "--backlog", "--nodelay", "--no-nodelay", "--keepalive",
-        "--log-level", "--log-format", "--quiet"}) {
+        "--max-connections", "--backlog", "--nodelay", "--no-nodelay", "--keepalive", "--log-level",
+        "--log-format", "--quiet"}) {
     EXPECT_NE(run.stdout_text.find(option), std::string::npos) << option << " missing from --help";
   }
 }
@@ -219,7 +218,8 @@ bool have_ipv6_loopback() {
 }
 
 TEST(Options, ListensOnIpv6Loopback) {
-  if (!have_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (cannot bind [::1])";
+  if (!have_ipv6_loopback())
+    GTEST_SKIP() << "this machine has no IPv6 loopback (cannot bind [::1])";
   Process server(ECHO_SERVER_PATH, {"--listen", "[::1]:0"});
   const auto listening = server.wait_for_stdout("listening on [::1]:", 20s);
   ASSERT_TRUE(listening) << server.stderr_text();

@@ -2,11 +2,10 @@
 // listeners at once, keeps serving open connections until --drain-timeout, then
 // echoes what is held and ends each connection with a clean FIN; a second signal
 // ends the process at once.
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
-
-#include <gtest/gtest.h>
 
 #include <cerrno>
 #include <chrono>
@@ -62,7 +61,8 @@ struct StreamingClient {
 
   void send_some() {
     if (outgoing.empty()) outgoing = random_bytes(kChunkBytes, seed * 1'000'003 + chunks_made++);
-    const ssize_t n = ::send(fd.get(), outgoing.data(), outgoing.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n =
+        ::send(fd.get(), outgoing.data(), outgoing.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       const auto sent = static_cast<std::size_t>(n);
       in_flight.append(outgoing, 0, sent);
@@ -111,11 +111,13 @@ bool pump_clients(std::vector<StreamingClient>& clients, Clock::time_point deadl
     owners.clear();
     for (auto& client : clients) {
       if (client.end) continue;
-      fds.push_back({client.fd.get(), static_cast<short>(POLLIN | (client.may_send() ? POLLOUT : 0)), 0});
+      fds.push_back(
+          {client.fd.get(), static_cast<short>(POLLIN | (client.may_send() ? POLLOUT : 0)), 0});
       owners.push_back(&client);
     }
     if (fds.empty()) return done();
-    const int timeout_ms = static_cast<int>(std::min(time_left(deadline), std::chrono::milliseconds(kPollStep)).count());
+    const int timeout_ms = static_cast<int>(
+        std::min(time_left(deadline), std::chrono::milliseconds(kPollStep)).count());
     if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) return false;
     for (std::size_t i = 0; i < fds.size(); ++i) {
       StreamingClient& client = *owners[i];
@@ -158,7 +160,8 @@ TEST_P(ShutdownDrain, ServesUntilTheDeadlineThenEndsEveryClientWithFin) {
   };
   ASSERT_TRUE(pump_clients(clients, Clock::now() + 30s, everyone_echoed))
       << "not every client got an echo before the signal";
-  for (const auto& c : clients) ASSERT_FALSE(c.end) << "ended before the signal: " << to_string(*c.end);
+  for (const auto& c : clients)
+    ASSERT_FALSE(c.end) << "ended before the signal: " << to_string(*c.end);
 
   const auto signalled_at = Clock::now();
   server.process().send_signal(signal_number());
@@ -167,7 +170,8 @@ TEST_P(ShutdownDrain, ServesUntilTheDeadlineThenEndsEveryClientWithFin) {
   // Keep streaming while waiting for the log line.
   ASSERT_TRUE(pump_clients(clients, Clock::now() + 10s,
                            [&] { return server.process().count_stderr(draining_line) > 0; }))
-      << "no '" << draining_line << "'; stderr:\n" << server.process().stderr_text();
+      << "no '" << draining_line << "'; stderr:\n"
+      << server.process().stderr_text();
   for (const auto& c : clients) EXPECT_FALSE(c.end) << "ended before the drain deadline";
 
   int error = 0;
@@ -192,7 +196,8 @@ TEST_P(ShutdownDrain, ServesUntilTheDeadlineThenEndsEveryClientWithFin) {
     EXPECT_EQ(*c.end, StreamEnd::eof)
         << "client " << i << " ended with " << to_string(*c.end) << " " << std::strerror(c.error);
     EXPECT_FALSE(c.mismatch) << "client " << i << " got bytes it did not send, or out of order";
-    EXPECT_GT(c.bytes_received, received_at_drain[i]) << "client " << i << " not served while draining";
+    EXPECT_GT(c.bytes_received, received_at_drain[i])
+        << "client " << i << " not served while draining";
     EXPECT_LE(c.bytes_received, c.bytes_sent);
   }
 
@@ -200,7 +205,8 @@ TEST_P(ShutdownDrain, ServesUntilTheDeadlineThenEndsEveryClientWithFin) {
   ASSERT_TRUE(code) << "server still running 3 s past the drain timeout";
   EXPECT_EQ(*code, 0) << server.process().stderr_text();
   wait_for_stderr_end(server.process());
-  EXPECT_EQ(server.process().count_stderr("reason=shutdown"), static_cast<std::size_t>(client_count))
+  EXPECT_EQ(server.process().count_stderr("reason=shutdown"),
+            static_cast<std::size_t>(client_count))
       << server.process().stderr_text();
   EXPECT_EQ(server.process().count_stderr("info stopped"), 1u) << server.process().stderr_text();
 }
@@ -210,7 +216,8 @@ INSTANTIATE_TEST_SUITE_P(AllEnginesAndSignals, ShutdownDrain,
                                             ::testing::Values(SIGTERM, SIGINT)),
                          [](const auto& param_info) {
                            return std::get<0>(param_info.param) +
-                                  (std::get<1>(param_info.param) == SIGTERM ? "_SIGTERM" : "_SIGINT");
+                                  (std::get<1>(param_info.param) == SIGTERM ? "_SIGTERM"
+                                                                            : "_SIGINT");
                          });
 
 class Shutdown : public EngineTest {};
@@ -224,7 +231,8 @@ TEST_P(Shutdown, SecondSignalExitsAtOnce) {
   ASSERT_EQ(recv_exact(fd.get(), 5), "hold\n");  // accepted and being served
 
   server.process().send_signal(SIGTERM);
-  ASSERT_TRUE(server.process().wait_for_stderr("info draining signal=TERM drain_timeout_ms=30000", 5s))
+  ASSERT_TRUE(
+      server.process().wait_for_stderr("info draining signal=TERM drain_timeout_ms=30000", 5s))
       << server.process().stderr_text();
   server.process().send_signal(SIGTERM);
   const auto code = server.process().wait_exit(3s);
@@ -250,7 +258,8 @@ TEST_P(Shutdown, IdleClientGetsACleanFinAtTheDrainDeadline) {
   server.process().send_signal(SIGTERM);
   const RecvAll result = recv_until_end(fd.get(), 10s);
   const auto waited = Clock::now() - signalled_at;
-  EXPECT_EQ(result.end, StreamEnd::eof) << to_string(result.end) << " " << std::strerror(result.error);
+  EXPECT_EQ(result.end, StreamEnd::eof)
+      << to_string(result.end) << " " << std::strerror(result.error);
   EXPECT_TRUE(result.data.empty());
   // An idle connection is still an open one: it is kept until the deadline.
   EXPECT_GE(waited, 1s);

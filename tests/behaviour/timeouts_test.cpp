@@ -2,11 +2,10 @@
 // dropped after --write-timeout, a silent one after --idle-timeout, and one that
 // keeps talking is left alone.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-
-#include <gtest/gtest.h>
 
 #include <cerrno>
 #include <chrono>
@@ -28,7 +27,8 @@ constexpr int kTinyReceiveBufferBytes = 4096;
 
 // A loopback client whose receive buffer is shrunk before connect, so the
 // window it advertises stays small from the handshake on.
-net::UniqueFd connect_with_small_receive_buffer(std::uint16_t port, std::chrono::milliseconds timeout = 5s) {
+net::UniqueFd connect_with_small_receive_buffer(std::uint16_t port,
+                                                std::chrono::milliseconds timeout = 5s) {
   net::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) return fd;
   const int size = kTinyReceiveBufferBytes;
@@ -53,7 +53,8 @@ net::UniqueFd connect_with_small_receive_buffer(std::uint16_t port, std::chrono:
 
 // Sends without ever reading until the connection is stuck (no send progress
 // for stuck_after) or fails. Returns the bytes sent.
-std::size_t send_until_stuck(int fd, std::chrono::milliseconds stuck_after, Clock::time_point deadline) {
+std::size_t send_until_stuck(int fd, std::chrono::milliseconds stuck_after,
+                             Clock::time_point deadline) {
   const std::string chunk = random_bytes(16 * 1024, 862);
   std::size_t sent = 0;
   while (Clock::now() < deadline) {

@@ -2,10 +2,9 @@
 // --buffer-size 1MiB). Clients that stop reading each keep one buffer; when all
 // are held, other connections must still be served (with a pool buffer, as the
 // epoll engine would) and every stuck client still gets all of its echo later.
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstring>
@@ -43,7 +42,8 @@ void send_until_all_stuck(std::vector<StuckClient>& clients) {
   while (Clock::now() - last_progress < kStuckAfter && Clock::now() < deadline) {
     bool progressed = false;
     for (auto& client : clients) {
-      const ssize_t n = ::send(client.fd.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      const ssize_t n =
+          ::send(client.fd.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) {
         client.sent += static_cast<std::size_t>(n);
         progressed = true;
@@ -83,7 +83,8 @@ bool read_all_echoes(std::vector<StuckClient>& clients) {
 
 TEST(UringBuffers, ServesOthersWhenStuckClientsHoldEveryRingBuffer) {
   ECHO_SKIP_IF_ENGINE_UNAVAILABLE(std::string("uring"));
-  ServerProcess server("uring", {"--threads", "1", "--buffer-size", "1MiB", "--write-timeout", "off"});
+  ServerProcess server("uring",
+                       {"--threads", "1", "--buffer-size", "1MiB", "--write-timeout", "off"});
   ASSERT_TRUE(server.started());
 
   std::vector<StuckClient> stuck(kStuckClients);
@@ -98,7 +99,8 @@ TEST(UringBuffers, ServesOthersWhenStuckClientsHoldEveryRingBuffer) {
   auto other = connect_loopback(server.port());
   ASSERT_TRUE(other);
   ASSERT_TRUE(send_all(other.get(), "hello\n", 2s));
-  EXPECT_EQ(recv_exact(other.get(), 6, 2s), "hello\n") << "stuck clients starved a new one of buffers";
+  EXPECT_EQ(recv_exact(other.get(), 6, 2s), "hello\n")
+      << "stuck clients starved a new one of buffers";
 
   EXPECT_TRUE(read_all_echoes(stuck)) << "a stuck client did not get all of its echo back";
   for (std::size_t i = 0; i < stuck.size(); ++i) {

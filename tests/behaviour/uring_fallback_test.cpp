@@ -35,7 +35,8 @@ SpawnOptions denying_io_uring() {
 }
 
 TEST(UringFallback, UringRefusedBySeccompExitsWithOneLine) {
-  Process server(ECHO_SERVER_PATH, {"--listen", "127.0.0.1:0", "--engine", "uring"}, denying_io_uring());
+  Process server(ECHO_SERVER_PATH, {"--listen", "127.0.0.1:0", "--engine", "uring"},
+                 denying_io_uring());
   const auto code = server.wait_exit(20s);
   ASSERT_TRUE(code) << "still running; stderr:\n" << server.stderr_text();
   EXPECT_EQ(*code, 1) << server.stderr_text();
@@ -44,9 +45,10 @@ TEST(UringFallback, UringRefusedBySeccompExitsWithOneLine) {
   server.wait_for_stdout("\x01never", 5s);
   const auto lines = lines_of(server.stderr_text());
   ASSERT_EQ(lines.size(), 1u) << server.stderr_text();
-  EXPECT_EQ(lines[0],
-            "echo-server: cannot use io_uring: io_uring_setup refused (EPERM): blocked by a seccomp "
-            "filter or container policy?");
+  EXPECT_EQ(
+      lines[0],
+      "echo-server: cannot use io_uring: io_uring_setup refused (EPERM): blocked by a seccomp "
+      "filter or container policy?");
   EXPECT_EQ(server.stdout_text(), "") << "listened although the engine cannot run";
 }
 
@@ -55,11 +57,13 @@ TEST(UringFallback, AutoFallsBackToEpollWhenRefused) {
   ASSERT_TRUE(server.started());
   const auto warning = server.process().wait_for_stderr("uring-unavailable", 5s);
   ASSERT_TRUE(warning) << server.process().stderr_text();
-  EXPECT_NE(warning->find("warn uring-unavailable reason=\"io_uring_setup refused (EPERM)"), std::string::npos)
+  EXPECT_NE(warning->find("warn uring-unavailable reason=\"io_uring_setup refused (EPERM)"),
+            std::string::npos)
       << *warning;
   EXPECT_NE(warning->find("fallback=epoll"), std::string::npos) << *warning;
   EXPECT_EQ(server.process().count_stderr("uring-unavailable"), 1u);
-  EXPECT_TRUE(server.process().wait_for_stderr("info start engine=epoll", 5s)) << server.process().stderr_text();
+  EXPECT_TRUE(server.process().wait_for_stderr("info start engine=epoll", 5s))
+      << server.process().stderr_text();
 
   auto fd = connect_loopback(server.port());
   ASSERT_TRUE(fd);
@@ -71,8 +75,10 @@ TEST(UringFallback, AutoPicksUringWhereTheKernelAllowsIt) {
   ECHO_SKIP_IF_ENGINE_UNAVAILABLE(std::string("uring"));
   ServerProcess server("auto");
   ASSERT_TRUE(server.started());
-  EXPECT_TRUE(server.process().wait_for_stderr("info start engine=uring", 5s)) << server.process().stderr_text();
-  EXPECT_EQ(server.process().count_stderr("uring-unavailable"), 0u) << server.process().stderr_text();
+  EXPECT_TRUE(server.process().wait_for_stderr("info start engine=uring", 5s))
+      << server.process().stderr_text();
+  EXPECT_EQ(server.process().count_stderr("uring-unavailable"), 0u)
+      << server.process().stderr_text();
 
   auto fd = connect_loopback(server.port());
   ASSERT_TRUE(fd);

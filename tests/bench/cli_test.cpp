@@ -1,13 +1,12 @@
 // The echo-bench binary: exit statuses (0 ok, 1 errors, 2 usage, 3 no connection),
 // one-line usage errors, --json, --histogram, and the descriptor-limit check.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -32,7 +31,8 @@ struct Finished {
   std::string err;
 };
 
-Finished run_bench(const std::vector<std::string>& args, const echo::test::SpawnOptions& spawn = {}) {
+Finished run_bench(const std::vector<std::string>& args,
+                   const echo::test::SpawnOptions& spawn = {}) {
   echo::test::Process process(ECHO_BENCH_PATH, args, spawn);
   Finished finished;
   const auto code = process.wait_exit(kExitDeadline);
@@ -54,11 +54,14 @@ std::size_t line_count(const std::string& text) {
   return lines + (!text.empty() && text.back() != '\n');
 }
 
-std::string target(std::uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
+std::string target(std::uint16_t port) {
+  return "127.0.0.1:" + std::to_string(port);
+}
 
 TEST(BenchCli, CorrectServerJsonReport) {
   FaultyServer server(Fault::none);
-  const auto run = run_bench({target(server.port()), "--connections", "3", "--messages", "300", "--json"});
+  const auto run =
+      run_bench({target(server.port()), "--connections", "3", "--messages", "300", "--json"});
   ASSERT_EQ(run.exit_code, kExitOk) << run.out << run.err;
   const auto report = nlohmann::json::parse(run.out);
   EXPECT_EQ(report["messages"], 300);
@@ -74,7 +77,8 @@ TEST(BenchCli, TextReportAndHistogramFile) {
   const int fd = ::mkstemp(path);
   ASSERT_GE(fd, 0);
   ::close(fd);
-  const auto run = run_bench({target(server.port()), "-c", "2", "-m", "500", "-k", "2", "--histogram", path});
+  const auto run =
+      run_bench({target(server.port()), "-c", "2", "-m", "500", "-k", "2", "--histogram", path});
   EXPECT_EQ(run.exit_code, kExitOk) << run.out << run.err;
   EXPECT_NE(run.out.find("500 echoed and verified"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("errors      none"), std::string::npos) << run.out;
@@ -82,7 +86,8 @@ TEST(BenchCli, TextReportAndHistogramFile) {
   std::stringstream hgrm;
   hgrm << file.rdbuf();
   ::unlink(path);
-  EXPECT_EQ(hgrm.str().rfind("       Value     Percentile TotalCount 1/(1-Percentile)\n\n", 0), 0u) << hgrm.str();
+  EXPECT_EQ(hgrm.str().rfind("       Value     Percentile TotalCount 1/(1-Percentile)\n\n", 0), 0u)
+      << hgrm.str();
   EXPECT_NE(hgrm.str().find("Total count    =          500]"), std::string::npos) << hgrm.str();
 }
 
@@ -99,7 +104,8 @@ TEST(BenchCli, NothingListeningExitsThree) {
   net::UniqueFd bound(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   const auto any = *net::parse_address("127.0.0.1:0");
   ASSERT_EQ(::bind(bound.get(), any.sa(), any.length), 0);
-  const auto run = run_bench({target(net::local_address(bound.get())->port()), "-c", "2", "-m", "10"});
+  const auto run =
+      run_bench({target(net::local_address(bound.get())->port()), "-c", "2", "-m", "10"});
   EXPECT_EQ(run.exit_code, kExitNoConnection) << run.out << run.err;
   EXPECT_NE(run.out.find("refused 2"), std::string::npos) << run.out;
 }
@@ -138,14 +144,17 @@ TEST(BenchCli, TooFewDescriptorsSaysHowManyAndExitsTwo) {
   const auto run = run_bench({"127.0.0.1:7", "--connections", "1000", "--threads", "1"}, spawn);
   EXPECT_EQ(run.exit_code, kExitUsage) << run.err;
   EXPECT_EQ(line_count(run.err), 1u) << run.err;
-  EXPECT_NE(run.err.find("1000 connections need 1018 file descriptors but the limit is 64"), std::string::npos)
+  EXPECT_NE(run.err.find("1000 connections need 1018 file descriptors but the limit is 64"),
+            std::string::npos)
       << run.err;
 }
 
 TEST(BenchOptions, ParsesWorkloads) {
   std::ostringstream out, err;
-  const char* argv[] = {"echo-bench", "127.0.0.1:7", "-c", "8", "-s", "1K-2K", "--rate", "500",
-                        "--warmup", "250ms", "--source", "127.0.0.1-127.0.0.4", "-t", "16"};
+  const char* argv[] = {"echo-bench", "127.0.0.1:7", "-c",       "8",
+                        "-s",         "1K-2K",       "--rate",   "500",
+                        "--warmup",   "250ms",       "--source", "127.0.0.1-127.0.0.4",
+                        "-t",         "16"};
   const auto parsed = parse_options(static_cast<int>(std::size(argv)), argv, out, err);
   ASSERT_TRUE(parsed.options) << err.str();
   const Options& o = *parsed.options;

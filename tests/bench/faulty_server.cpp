@@ -1,5 +1,6 @@
 #include "bench/faulty_server.hpp"
 
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -7,8 +8,6 @@
 #include <cerrno>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "net/address.hpp"
 #include "net/socket.hpp"
@@ -18,7 +17,8 @@ namespace echo::bench::test {
 namespace {
 
 constexpr std::size_t kReadChunkBytes = 16 * 1024;
-constexpr std::size_t kMaxPendingBytes = 1 << 20;  // stop reading while this much waits to be echoed
+constexpr std::size_t kMaxPendingBytes = 1
+                                         << 20;  // stop reading while this much waits to be echoed
 constexpr int kPollPeriodMs = 1000;
 
 struct Client {
@@ -31,7 +31,8 @@ struct Client {
 
 }  // namespace
 
-FaultyServer::FaultyServer(Fault fault, std::uint64_t fault_offset_bytes, std::chrono::milliseconds hold)
+FaultyServer::FaultyServer(Fault fault, std::uint64_t fault_offset_bytes,
+                           std::chrono::milliseconds hold)
     : fault_(fault), fault_offset_bytes_(fault_offset_bytes), hold_(hold) {
   int error = 0;
   listener_ = net::listen_on(*net::parse_address("127.0.0.1:0"), {}, &error);
@@ -74,7 +75,8 @@ void FaultyServer::serve() {
     }
     int timeout_ms = kPollPeriodMs;
     if (holding)
-      timeout_ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(hold_until - now).count());
+      timeout_ms =
+          static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(hold_until - now).count());
     if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) return;
     if (fds[0].revents) return;
     if (fds[1].revents & POLLIN) {
@@ -102,7 +104,8 @@ void FaultyServer::serve() {
           if (fault_ == Fault::flip_byte && at_fault) byte = static_cast<char>(~byte);
           if (fault_ == Fault::reset && past_fault) {
             const linger abort_on_close{1, 0};
-            ::setsockopt(client.fd.get(), SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+            ::setsockopt(client.fd.get(), SOL_SOCKET, SO_LINGER, &abort_on_close,
+                         sizeof abort_on_close);
             client.fd.reset();
             break;
           }
@@ -119,7 +122,8 @@ void FaultyServer::serve() {
         }
       }
       if (client.fd && !client.pending.empty() && (revents & POLLOUT)) {
-        const ssize_t n = ::send(client.fd.get(), client.pending.data(), client.pending.size(), MSG_NOSIGNAL);
+        const ssize_t n =
+            ::send(client.fd.get(), client.pending.data(), client.pending.size(), MSG_NOSIGNAL);
         if (n > 0) client.pending.erase(0, static_cast<std::size_t>(n));
         if (n < 0 && errno != EAGAIN && errno != EINTR) client.fd.reset();
       }

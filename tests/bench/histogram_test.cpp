@@ -27,7 +27,8 @@ void expect_near_relative(std::uint64_t actual, std::uint64_t expected, const st
 
 // The exact percentile of sorted samples, with the histogram's rank rule.
 std::uint64_t exact_percentile(const std::vector<std::uint64_t>& sorted, double percentile) {
-  auto rank = static_cast<std::uint64_t>(percentile / 100.0 * static_cast<double>(sorted.size()) + 0.5);
+  auto rank =
+      static_cast<std::uint64_t>(percentile / 100.0 * static_cast<double>(sorted.size()) + 0.5);
   rank = std::clamp<std::uint64_t>(rank, 1, sorted.size());
   return sorted[rank - 1];
 }
@@ -39,7 +40,8 @@ void expect_matches_samples(std::vector<std::uint64_t> samples) {
   for (auto v : samples) h.record(v);
   std::sort(samples.begin(), samples.end());
   for (double p : kPercentiles)
-    expect_near_relative(h.value_at_percentile(p), exact_percentile(samples, p), "p" + std::to_string(p));
+    expect_near_relative(h.value_at_percentile(p), exact_percentile(samples, p),
+                         "p" + std::to_string(p));
   EXPECT_EQ(h.min(), samples.front());
   EXPECT_EQ(h.max(), samples.back());
   EXPECT_EQ(h.count(), samples.size());
@@ -61,7 +63,8 @@ TEST(Histogram, Constant) {
   Histogram h;
   constexpr std::uint64_t kValue = 1'234'567;
   h.record_n(kValue, 1000);
-  for (double p : kPercentiles) expect_near_relative(h.value_at_percentile(p), kValue, "p" + std::to_string(p));
+  for (double p : kPercentiles)
+    expect_near_relative(h.value_at_percentile(p), kValue, "p" + std::to_string(p));
   EXPECT_EQ(h.min(), kValue);
   EXPECT_EQ(h.max(), kValue);
   EXPECT_EQ(h.value_at_percentile(100), kValue);
@@ -86,7 +89,8 @@ TEST(Histogram, ExponentialWithFixedSeed) {
   constexpr double kMeanNs = 200'000;
   for (int i = 0; i < 200'000; ++i) {
     // Inverse transform by hand, so the samples do not depend on the standard library.
-    samples.push_back(static_cast<std::uint64_t>(-kMeanNs * std::log(1.0 - uniform(generator))) + 1);
+    samples.push_back(static_cast<std::uint64_t>(-kMeanNs * std::log(1.0 - uniform(generator))) +
+                      1);
   }
   expect_matches_samples(samples);
 }
@@ -95,13 +99,15 @@ TEST(Histogram, SmallValuesAreExact) {
   Histogram h;
   for (std::uint64_t v = 0; v < Histogram::kSubBucketCount; ++v) h.record(v);
   for (std::uint64_t v = 1; v < Histogram::kSubBucketCount; ++v) {
-    EXPECT_EQ(h.value_at_percentile(100.0 * static_cast<double>(v + 1) / Histogram::kSubBucketCount), v);
+    EXPECT_EQ(
+        h.value_at_percentile(100.0 * static_cast<double>(v + 1) / Histogram::kSubBucketCount), v);
   }
 }
 
 TEST(Histogram, BucketsCoverEveryValueWithinTheirBound) {
   std::mt19937_64 generator(7);
-  std::vector<std::uint64_t> values = {0, 1, 255, 256, 257, 511, 512, 1000, 1'000'000, UINT64_MAX, UINT64_MAX - 1};
+  std::vector<std::uint64_t> values = {0,   1,    255,       256,        257,           511,
+                                       512, 1000, 1'000'000, UINT64_MAX, UINT64_MAX - 1};
   for (int i = 0; i < 10'000; ++i) values.push_back(generator() >> (generator() % 64));
   for (std::uint64_t v : values) {
     const std::size_t index = Histogram::index_of(v);
@@ -128,7 +134,8 @@ TEST(Histogram, MergeEqualsRecordingIntoOne) {
   EXPECT_EQ(a.count(), both.count());
   EXPECT_EQ(a.min(), both.min());
   EXPECT_EQ(a.max(), both.max());
-  for (double p : kPercentiles) EXPECT_EQ(a.value_at_percentile(p), both.value_at_percentile(p)) << p;
+  for (double p : kPercentiles)
+    EXPECT_EQ(a.value_at_percentile(p), both.value_at_percentile(p)) << p;
   EXPECT_NEAR(a.mean(), both.mean(), 1e-6 * both.mean());
 }
 
@@ -192,7 +199,8 @@ TEST(Histogram, HgrmFormat) {
   EXPECT_NE(lines[i].find(", StdDeviation   =        2.887]"), std::string::npos) << lines[i];
   EXPECT_EQ(lines[i + 1], "#[Max     =       10.000, Total count    =        10000]");
   EXPECT_EQ(lines[i + 2].rfind("#[Buckets = ", 0), 0u) << lines[i + 2];
-  EXPECT_NE(lines[i + 2].find(", SubBuckets     =          256]"), std::string::npos) << lines[i + 2];
+  EXPECT_NE(lines[i + 2].find(", SubBuckets     =          256]"), std::string::npos)
+      << lines[i + 2];
   // Percentile levels step as HdrHistogram's do: 5 ticks per half distance.
   EXPECT_NE(out.str().find(" 0.100000000000 "), std::string::npos);
   EXPECT_NE(out.str().find(" 0.550000000000 "), std::string::npos);

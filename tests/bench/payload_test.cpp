@@ -49,7 +49,8 @@ TEST(Payload, SpansAreContiguousAcrossTheWrap) {
   const Payload& payload = Payload::shared();
   const std::uint64_t start = Payload::kPeriodBytes - 10;
   const std::byte* span = payload.span(start, 0);
-  for (std::size_t i = 0; i < Payload::kMaxSpanBytes; i += 997) EXPECT_EQ(span[i], payload.byte_at(start, i)) << i;
+  for (std::size_t i = 0; i < Payload::kMaxSpanBytes; i += 997)
+    EXPECT_EQ(span[i], payload.byte_at(start, i)) << i;
   EXPECT_EQ(payload.byte_at(start, 5), payload.byte_at(start, 5 + Payload::kPeriodBytes));
 }
 

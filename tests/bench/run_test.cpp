@@ -3,9 +3,8 @@
 // status; the correct server passes in every workload.
 #include "bench/run.hpp"
 
-#include <sys/socket.h>
-
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <string>
 
@@ -38,7 +37,8 @@ std::string describe(const RunResult& result) {
   std::string text = "exit " + std::to_string(result.exit_code) + ", messages " +
                      std::to_string(result.stats.messages) + ", errors:";
   for (std::size_t i = 0; i < kErrorKindCount; ++i)
-    text += " " + std::string(kErrorKindNames[i]) + "=" + std::to_string(result.stats.errors.by_kind[i]);
+    text += " " + std::string(kErrorKindNames[i]) + "=" +
+            std::to_string(result.stats.errors.by_kind[i]);
   for (const auto& sample : result.stats.error_samples) text += "\n  " + sample;
   return text;
 }
@@ -151,7 +151,8 @@ TEST(BenchRun, FlippedByteIsAMismatchInEveryWorkload) {
     SCOPED_TRACE(mode_name(mode));
     EXPECT_EQ(result.exit_code, kExitErrorsDetected) << describe(result);
     EXPECT_GE(result.stats.errors.of(ErrorKind::mismatch), 1u) << describe(result);
-    EXPECT_EQ(result.stats.errors.total(), result.stats.errors.of(ErrorKind::mismatch)) << describe(result);
+    EXPECT_EQ(result.stats.errors.total(), result.stats.errors.of(ErrorKind::mismatch))
+        << describe(result);
   }
 }
 

@@ -98,10 +98,14 @@ RecvAll recv_until_end(int fd, std::chrono::milliseconds timeout) {
 
 const char* to_string(StreamEnd end) {
   switch (end) {
-    case StreamEnd::eof: return "eof";
-    case StreamEnd::reset: return "reset";
-    case StreamEnd::timeout: return "timeout";
-    case StreamEnd::error: return "error";
+    case StreamEnd::eof:
+      return "eof";
+    case StreamEnd::reset:
+      return "reset";
+    case StreamEnd::timeout:
+      return "timeout";
+    case StreamEnd::error:
+      return "error";
   }
   return "?";
 }

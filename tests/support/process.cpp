@@ -21,9 +21,12 @@ namespace echo::test {
 
 namespace {
 
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_open(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 
-void append(std::string& partial, std::vector<std::string>& lines, const char* data, std::size_t n) {
+void append(std::string& partial, std::vector<std::string>& lines, const char* data,
+            std::size_t n) {
   partial.append(data, n);
   std::size_t start = 0;
   for (std::size_t nl; (nl = partial.find('\n', start)) != std::string::npos; start = nl + 1) {
@@ -60,10 +63,10 @@ Process::Process(const std::string& path, const std::vector<std::string>& args,
   }
   const int in_fd = ::open(options.stdin_path.empty() ? "/dev/null" : options.stdin_path.c_str(),
                            O_RDONLY | O_CLOEXEC);
-  const int out_file = options.stdout_path.empty()
-                           ? -1
-                           : ::open(options.stdout_path.c_str(),
-                                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int out_file =
+      options.stdout_path.empty()
+          ? -1
+          : ::open(options.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (in_fd < 0 || (!options.stdout_path.empty() && out_file < 0)) {
     throw std::runtime_error("cannot open the child's stdin/stdout file");
   }
@@ -119,7 +122,9 @@ Process::~Process() {
   if (pidfd_ >= 0) ::close(pidfd_);
 }
 
-void Process::send_signal(int signal_number) const { ::kill(pid_, signal_number); }
+void Process::send_signal(int signal_number) const {
+  ::kill(pid_, signal_number);
+}
 
 std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
   if (exit_code_) return exit_code_;

@@ -44,8 +44,10 @@ class Process {
   bool running() const { return !exit_code_; }
 
   // Waits until a captured line (stdout or stderr) contains `needle`; returns it.
-  std::optional<std::string> wait_for_stdout(const std::string& needle, std::chrono::milliseconds timeout);
-  std::optional<std::string> wait_for_stderr(const std::string& needle, std::chrono::milliseconds timeout);
+  std::optional<std::string> wait_for_stdout(const std::string& needle,
+                                             std::chrono::milliseconds timeout);
+  std::optional<std::string> wait_for_stderr(const std::string& needle,
+                                             std::chrono::milliseconds timeout);
   std::string stdout_text() const;
   std::string stderr_text() const;
   // Counts captured stderr lines containing needle.

@@ -31,9 +31,9 @@ TEST(ParseAddress, PortZeroAndLocalhost) {
 }
 
 TEST(ParseAddress, RejectsMalformedInputWithAReason) {
-  for (const char* bad : {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1",
-                          "127.0.0.1:80x", "::1:80", "[::1]80", "[::1", "[zz]:80", "1.2.3:4",
-                          "example.com:80"}) {
+  for (const char* bad :
+       {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:80x", "::1:80",
+        "[::1]80", "[::1", "[zz]:80", "1.2.3:4", "example.com:80"}) {
     std::string error;
     EXPECT_FALSE(parse_address(bad, &error)) << bad;
     EXPECT_NE(error.find("invalid address"), std::string::npos) << bad;

@@ -25,7 +25,7 @@ namespace {
 constexpr std::uint64_t kSpecial = 0xFFFF'FFFF'0000'0000ULL;
 constexpr std::uint64_t kTagWake = kSpecial | 0xFFFF'FFFFULL;
 constexpr std::uint64_t kTagLatch = kSpecial | 0xFFFF'FFFEULL;
-constexpr std::uint64_t kTagListener = kSpecial;  // | listener index
+constexpr std::uint64_t kTagListener = kSpecial;        // | listener index
 constexpr std::uint32_t kGenerationMask = 0x7FFF'FFFF;  // never collides with kSpecial
 
 constexpr int kMaxEvents = 256;

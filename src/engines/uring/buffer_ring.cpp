@@ -10,8 +10,8 @@ namespace {
 
 void* map_anonymous(std::size_t bytes) {
   // NORESERVE: large buffers cost nothing until a recv first fills them.
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p == MAP_FAILED ? nullptr : p;
 }
 
@@ -23,7 +23,8 @@ BufferRing::~BufferRing() {
   if (buffers_) ::munmap(buffers_, buffers_bytes_);
 }
 
-int BufferRing::init(io_uring* ring, std::uint16_t group_id, unsigned count, std::size_t buffer_bytes) {
+int BufferRing::init(io_uring* ring, std::uint16_t group_id, unsigned count,
+                     std::size_t buffer_bytes) {
   ring_ = ring;
   group_id_ = group_id;
   count_ = count;
@@ -40,13 +41,15 @@ int BufferRing::init(io_uring* ring, std::uint16_t group_id, unsigned count, std
   registration.ring_addr = reinterpret_cast<std::uint64_t>(entries_);
   registration.ring_entries = count;
   registration.bgid = group_id;
-  if (const int result = io_uring_register_buf_ring(ring, &registration, 0); result < 0) return result;
+  if (const int result = io_uring_register_buf_ring(ring, &registration, 0); result < 0)
+    return result;
   registered_ = true;
 
   const int mask = io_uring_buf_ring_mask(count);
   for (unsigned i = 0; i < count; ++i) {
-    io_uring_buf_ring_add(entries_, data(static_cast<std::uint16_t>(i)), static_cast<unsigned>(buffer_bytes),
-                          static_cast<unsigned short>(i), mask, static_cast<int>(i));
+    io_uring_buf_ring_add(entries_, data(static_cast<std::uint16_t>(i)),
+                          static_cast<unsigned>(buffer_bytes), static_cast<unsigned short>(i), mask,
+                          static_cast<int>(i));
   }
   io_uring_buf_ring_advance(entries_, static_cast<int>(count));
   available_ = count;

@@ -25,7 +25,9 @@ class BufferRing {
   // ring as group group_id and hands them all to the kernel. 0 or -errno.
   int init(io_uring* ring, std::uint16_t group_id, unsigned count, std::size_t buffer_bytes);
 
-  std::byte* data(std::uint16_t id) const noexcept { return buffers_ + std::size_t{id} * buffer_bytes_; }
+  std::byte* data(std::uint16_t id) const noexcept {
+    return buffers_ + std::size_t{id} * buffer_bytes_;
+  }
   std::size_t buffer_bytes() const noexcept { return buffer_bytes_; }
   std::uint16_t group_id() const noexcept { return group_id_; }
   unsigned count() const noexcept { return count_; }

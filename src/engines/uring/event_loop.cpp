@@ -32,7 +32,8 @@ constexpr std::uint16_t kBufferGroup = 0;
 constexpr auto kExitCancelWait = std::chrono::milliseconds(500);
 
 unsigned buffer_count(std::size_t buffer_bytes) {
-  const std::size_t wanted = std::clamp<std::size_t>(kBufferRingBytes / buffer_bytes, kMinBuffers, kMaxBuffers);
+  const std::size_t wanted =
+      std::clamp<std::size_t>(kBufferRingBytes / buffer_bytes, kMinBuffers, kMaxBuffers);
   return std::bit_floor(static_cast<unsigned>(wanted));  // buffer rings come in powers of two
 }
 
@@ -58,8 +59,9 @@ EventLoop::EventLoop(ServerContext& context, std::vector<int> listeners)
   if (const int result = ring_.init(kRingEntries, true); result < 0) {
     throw std::runtime_error("cannot use io_uring: " + describe_setup_failure(-result));
   }
-  if (const int result = buffers_.init(ring_.get(), kBufferGroup, buffer_count(config_.buffer_size_bytes),
-                                       config_.buffer_size_bytes);
+  if (const int result =
+          buffers_.init(ring_.get(), kBufferGroup, buffer_count(config_.buffer_size_bytes),
+                        config_.buffer_size_bytes);
       result < 0) {
     fail_setup("registering the buffer ring", -result);
   }
@@ -101,7 +103,8 @@ void EventLoop::reap_completions(bool dispatch) {
   unsigned seen = 0;
   io_uring_cqe* cqe;
   io_uring_for_each_cqe(ring_.get(), head, cqe) {
-    if (!(cqe->flags & IORING_CQE_F_MORE) && cqe->user_data != LIBURING_UDATA_TIMEOUT) --ops_in_flight_;
+    if (!(cqe->flags & IORING_CQE_F_MORE) && cqe->user_data != LIBURING_UDATA_TIMEOUT)
+      --ops_in_flight_;
     if (dispatch) handle_completion(cqe->user_data, cqe->res, cqe->flags);
     ++seen;
   }
@@ -116,7 +119,8 @@ void EventLoop::cancel_everything() {
   io_uring_sqe_set_data64(sqe, make_tag(TagKind::cancel, 0));
   const auto give_up_at = Clock::now() + kExitCancelWait;
   while (ops_in_flight_ > 0 && Clock::now() < give_up_at) {
-    const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(give_up_at - Clock::now());
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(give_up_at - Clock::now());
     __kernel_timespec timeout{};
     timeout.tv_sec = 0;
     timeout.tv_nsec = std::max<std::int64_t>(wait.count(), 0);
@@ -157,20 +161,29 @@ void EventLoop::handle_completion(std::uint64_t user_data, int result, std::uint
   if (user_data == LIBURING_UDATA_TIMEOUT) return;  // liburing's own wait timeout on old kernels
   const Tag tag = decode_tag(user_data);
   switch (tag.kind) {
-    case TagKind::accept: handle_accept(tag, result, flags); return;
-    case TagKind::wake: handle_wake(result); return;
-    case TagKind::latch: begin_drain(); return;
-    case TagKind::cancel: return;
+    case TagKind::accept:
+      handle_accept(tag, result, flags);
+      return;
+    case TagKind::wake:
+      handle_wake(result);
+      return;
+    case TagKind::latch:
+      begin_drain();
+      return;
+    case TagKind::cancel:
+      return;
     case TagKind::recv:
     case TagKind::send:
     case TagKind::readable:
-    case TagKind::discard: break;
+    case TagKind::discard:
+      break;
   }
   if (flags & IORING_CQE_F_BUFFER) buffers_.note_taken();
   if (!slots_.contains(tag.slot) || slots_[tag.slot].in_flight != user_data) {
     // Not the operation this slot waits for: never expected, since a slot is
     // reused only after its last completion. A buffer it carries still goes back.
-    if (flags & IORING_CQE_F_BUFFER) recycle_buffer(static_cast<std::uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT));
+    if (flags & IORING_CQE_F_BUFFER)
+      recycle_buffer(static_cast<std::uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT));
     return;
   }
   Connection& c = slots_[tag.slot];
@@ -178,15 +191,24 @@ void EventLoop::handle_completion(std::uint64_t user_data, int result, std::uint
   if (!c.open) {
     // Closed while this was in flight (a timeout, the drain): it was cancelled
     // or raced the cancel; either way the slot is free now.
-    if (flags & IORING_CQE_F_BUFFER) recycle_buffer(static_cast<std::uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT));
+    if (flags & IORING_CQE_F_BUFFER)
+      recycle_buffer(static_cast<std::uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT));
     release_slot(tag.slot);
     return;
   }
   switch (tag.kind) {
-    case TagKind::recv: handle_recv(tag.slot, result, flags); return;
-    case TagKind::send: handle_send(tag.slot, result); return;
-    case TagKind::readable: handle_readable(tag.slot); return;
-    default: handle_discard(tag.slot); return;
+    case TagKind::recv:
+      handle_recv(tag.slot, result, flags);
+      return;
+    case TagKind::send:
+      handle_send(tag.slot, result);
+      return;
+    case TagKind::readable:
+      handle_readable(tag.slot);
+      return;
+    default:
+      handle_discard(tag.slot);
+      return;
   }
 }
 
@@ -291,7 +313,9 @@ void EventLoop::start_recv(std::uint32_t slot) {
 void EventLoop::start_send(std::uint32_t slot) {
   Connection& c = slots_[slot];
   io_uring_sqe* sqe = next_sqe();
-  std::byte* held = c.buffer_id != kNoBuffer ? buffers_.data(static_cast<std::uint16_t>(c.buffer_id)) : c.spill.get();
+  std::byte* held = c.buffer_id != kNoBuffer
+                        ? buffers_.data(static_cast<std::uint16_t>(c.buffer_id))
+                        : c.spill.get();
   io_uring_prep_send(sqe, c.fd.get(), held + c.head, c.tail - c.head, MSG_NOSIGNAL);
   c.in_flight = make_tag(TagKind::send, slot, c.generation);
   io_uring_sqe_set_data64(sqe, c.in_flight);
@@ -339,7 +363,8 @@ void EventLoop::handle_recv(std::uint32_t slot, int result, std::uint32_t flags)
   Connection& c = slots_[slot];
   if (result <= 0) release_buffer(c);  // a spill recv that got nothing
   if (result > 0) {
-    if (flags & IORING_CQE_F_BUFFER) c.buffer_id = static_cast<int>(flags >> IORING_CQE_BUFFER_SHIFT);
+    if (flags & IORING_CQE_F_BUFFER)
+      c.buffer_id = static_cast<int>(flags >> IORING_CQE_BUFFER_SHIFT);
     c.head = 0;
     c.tail = static_cast<std::uint32_t>(result);
     c.record.add_in(static_cast<std::uint64_t>(result));
@@ -395,7 +420,8 @@ void EventLoop::handle_send(std::uint32_t slot, int result) {
   c.record.trace_io(0, static_cast<std::uint64_t>(result), "send");
   if (c.head < c.tail) {
     // A short send: the rest goes next, after nothing else of this connection.
-    wait_in(slot, c.phase == Phase::serving ? &write_list_ : &closing_list_, c.phase == Phase::serving);
+    wait_in(slot, c.phase == Phase::serving ? &write_list_ : &closing_list_,
+            c.phase == Phase::serving);
     start_send(slot);
     return;
   }
@@ -428,7 +454,9 @@ void EventLoop::finish_flush(std::uint32_t slot) {
   handle_discard(slot);
 }
 
-void EventLoop::recycle_buffer(std::uint16_t id) { buffers_.give_back(id); }
+void EventLoop::recycle_buffer(std::uint16_t id) {
+  buffers_.give_back(id);
+}
 
 void EventLoop::release_buffer(Connection& c) {
   if (c.buffer_id != kNoBuffer) recycle_buffer(static_cast<std::uint16_t>(c.buffer_id));

@@ -54,12 +54,12 @@ class EventLoop {
     TimerLink timer;
     std::uint32_t generation = 0;
     Phase phase = Phase::serving;
-    bool open = false;                // counted in live_ and the limiter; logged
-    std::uint64_t in_flight = 0;      // tag of the one outstanding operation, or 0
-    int buffer_id = kNoBuffer;        // provided buffer holding bytes to echo
-    BufferPool::Buffer spill;         // or a pool buffer, when the ring had none
-    std::uint32_t head = 0;           // first byte of the buffer not yet echoed
-    std::uint32_t tail = 0;           // one past the last byte received
+    bool open = false;            // counted in live_ and the limiter; logged
+    std::uint64_t in_flight = 0;  // tag of the one outstanding operation, or 0
+    int buffer_id = kNoBuffer;    // provided buffer holding bytes to echo
+    BufferPool::Buffer spill;     // or a pool buffer, when the ring had none
+    std::uint32_t head = 0;       // first byte of the buffer not yet echoed
+    std::uint32_t tail = 0;       // one past the last byte received
   };
 
   io_uring_sqe* next_sqe();

@@ -37,10 +37,14 @@ struct NeededOp {
 };
 
 constexpr NeededOp kNeededOps[] = {
-    {IORING_OP_ACCEPT, "IORING_OP_ACCEPT"},       {IORING_OP_RECV, "IORING_OP_RECV"},
-    {IORING_OP_SEND, "IORING_OP_SEND"},           {IORING_OP_POLL_ADD, "IORING_OP_POLL_ADD"},
-    {IORING_OP_ASYNC_CANCEL, "IORING_OP_ASYNC_CANCEL"}, {IORING_OP_READ, "IORING_OP_READ"},
-    {IORING_OP_PROVIDE_BUFFERS, "IORING_OP_PROVIDE_BUFFERS"}, {IORING_OP_TIMEOUT, "IORING_OP_TIMEOUT"},
+    {IORING_OP_ACCEPT, "IORING_OP_ACCEPT"},
+    {IORING_OP_RECV, "IORING_OP_RECV"},
+    {IORING_OP_SEND, "IORING_OP_SEND"},
+    {IORING_OP_POLL_ADD, "IORING_OP_POLL_ADD"},
+    {IORING_OP_ASYNC_CANCEL, "IORING_OP_ASYNC_CANCEL"},
+    {IORING_OP_READ, "IORING_OP_READ"},
+    {IORING_OP_PROVIDE_BUFFERS, "IORING_OP_PROVIDE_BUFFERS"},
+    {IORING_OP_TIMEOUT, "IORING_OP_TIMEOUT"},
 };
 
 }  // namespace
@@ -74,7 +78,8 @@ int Ring::init(unsigned entries, bool start_disabled) {
 int Ring::enable() {
   if (!(flags_ & IORING_SETUP_R_DISABLED)) return 0;
   // liburing 2.3 declares io_uring_enable_rings but does not export it.
-  const long result = ::syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0);
+  const long result =
+      ::syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0);
   return result < 0 ? -errno : 0;
 }
 
@@ -92,7 +97,10 @@ std::string describe_setup_failure(int error) {
         return "io_uring_setup refused (ENOSYS): kernel built without io_uring, or blocked by a "
                "seccomp filter or container policy?";
       }
-      return std::string("io_uring_setup refused (") + (error == EPERM ? "EPERM" : error == ENOSYS ? "ENOSYS" : "EACCES") +
+      return std::string("io_uring_setup refused (") +
+             (error == EPERM    ? "EPERM"
+              : error == ENOSYS ? "ENOSYS"
+                                : "EACCES") +
              "): blocked by a seccomp filter or container policy?";
     case ENOMEM:
       return "io_uring_setup failed (ENOMEM): out of memory or locked memory (RLIMIT_MEMLOCK)";
