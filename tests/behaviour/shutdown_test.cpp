@@ -237,8 +237,8 @@ TEST_P(Shutdown, SecondSignalExitsAtOnce) {
   server.process().send_signal(SIGTERM);
   const auto code = server.process().wait_exit(3s);
   ASSERT_TRUE(code) << "still running 3 s after the second signal";
-  EXPECT_EQ(*code, 128 + SIGTERM);
   wait_for_stderr_end(server.process());
+  EXPECT_EQ(*code, 128 + SIGTERM) << server.process().stderr_text();
   const auto exit_now = server.process().wait_for_stderr("exit-now", 1s);
   ASSERT_TRUE(exit_now) << server.process().stderr_text();
   EXPECT_NE(exit_now->find("warn exit-now signal=TERM"), std::string::npos) << *exit_now;
