@@ -14,30 +14,14 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-4}
 out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 
-# start_server CPUSET ARGS... : starts echo-server on a free port; sets $server_pid, $port
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+# start_server CPUSET ARGS... : this build's echo-server on a free port
 start_server() {
   local cpus=$1
   shift
-  taskset -c "$cpus" "$B/echo-server" --listen 127.0.0.1:0 "$@" >"$out/server.out" 2>"$out/server.err" &
-  server_pid=$!
-  for _ in $(seq 100); do
-    grep -q 'listening on' "$out/server.out" 2>/dev/null && break
-    sleep 0.05  # a script, not a test: poll for the port line, at most 5 s
-  done
-  port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$out/server.out" | head -1)
-  [ -n "$port" ] || { echo "server did not start" >&2; cat "$out/server.err" >&2; exit 1; }
+  start_server_bin "$cpus" "$B/echo-server" "$@"
 }
-
-stop_server() {
-  kill -TERM "$server_pid"
-  wait "$server_pid" || true
-}
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
-json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
-
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 accept_mode() {
   echo "# accept: 2 event loops, echo-bench 2 threads, both unpinned (2 cores)"

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/log.hpp"
 #include "engines/engines.hpp"
 #include "engines/loop_runner.hpp"
 #include "engines/uring/event_loop.hpp"
@@ -28,8 +29,14 @@ class UringEngine final : public Engine {
   // Rings are created here, on the main thread, disabled; each loop enables its
   // own on the thread that submits to it (SINGLE_ISSUER).
   void run(ServerContext& context) override {
-    run_event_loops(context, loops_, [](ServerContext& c, std::vector<int> fds, bool) {
-      return std::make_unique<uring::EventLoop>(c, std::move(fds));
+    bool logged = false;
+    run_event_loops(context, loops_, [&logged](ServerContext& c, std::vector<int> fds, bool) {
+      auto loop = std::make_unique<uring::EventLoop>(c, std::move(fds));
+      if (!logged) {  // every loop's ring gets the same mode: say it once
+        log::event(log::Level::info, "uring-ring", {{"mode", loop->ring_mode()}});
+        logged = true;
+      }
+      return loop;
     });
   }
 

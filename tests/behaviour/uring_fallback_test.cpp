@@ -4,6 +4,9 @@
 // real: a seccomp filter in the child makes io_uring_setup fail with EPERM, as a
 // container's default profile does.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -92,6 +95,84 @@ TEST(UringFallback, DefaultEngineIsAuto) {
   EXPECT_TRUE(server.wait_for_stderr("info start engine=epoll", 5s)) << server.stderr_text();
   EXPECT_EQ(server.count_stderr("uring-unavailable"), 1u) << server.stderr_text();
 }
+
+// Where io_uring is refused, the uring half of the suite skips and says why
+// rather than failing: run one uring test of this very binary under the filter.
+TEST(UringFallback, UringTestsSkipSayingWhyWhereIoUringIsRefused) {
+  std::string self(4096, '\0');
+  const ssize_t n = ::readlink("/proc/self/exe", self.data(), self.size());
+  ASSERT_GT(n, 0);
+  self.resize(static_cast<std::size_t>(n));
+  Process tests(self, {"--gtest_filter=AllEngines/EchoBasic.Hello/uring"}, denying_io_uring());
+  const auto code = tests.wait_exit(30s);
+  ASSERT_TRUE(code) << tests.stdout_text();
+  tests.wait_for_stdout("\x01never", 5s);  // the pipe's end
+  EXPECT_EQ(*code, 0) << tests.stdout_text();
+  EXPECT_NE(tests.stdout_text().find("[  SKIPPED ] 1 test"), std::string::npos)
+      << tests.stdout_text();
+  EXPECT_NE(tests.stdout_text().find(
+                "io_uring unavailable: io_uring_setup refused (EPERM): blocked by a seccomp"),
+            std::string::npos)
+      << tests.stdout_text();
+}
+
+// Older kernels lack DEFER_TASKRUN (before 6.1) or COOP_TASKRUN (before 5.19):
+// Ring::init then moves on to the next mode. ECHO_URING_REFUSE makes it skip
+// those modes here, and the engine must serve exactly as well in each.
+struct RingMode {
+  const char* refuse;    // ECHO_URING_REFUSE
+  const char* expected;  // the mode the uring-ring line names
+};
+
+class UringRingModes : public ::testing::TestWithParam<RingMode> {};
+
+TEST_P(UringRingModes, ServesInEveryTaskRunMode) {
+  ECHO_SKIP_IF_ENGINE_UNAVAILABLE(std::string("uring"));
+  SpawnOptions options;
+  options.environment.push_back(std::string("ECHO_URING_REFUSE=") + GetParam().refuse);
+  ServerProcess server("uring", {"--threads", "2"}, options);
+  ASSERT_TRUE(server.started());
+  const auto mode_line = server.process().wait_for_stderr("uring-ring", 5s);
+  ASSERT_TRUE(mode_line) << server.process().stderr_text();
+  EXPECT_NE(mode_line->find(std::string("mode=") + GetParam().expected), std::string::npos)
+      << *mode_line;
+
+  // Several clients, each echoing 512 KiB in 64 KiB round trips, then a
+  // half-close answered by everything and a clean end.
+  constexpr int kClients = 8;
+  constexpr std::size_t kChunk = 64 * 1024;
+  std::vector<net::UniqueFd> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(connect_loopback(server.port()));
+    ASSERT_TRUE(clients.back());
+  }
+  for (int round = 0; round < 8; ++round) {
+    for (int i = 0; i < kClients; ++i) {
+      const std::string chunk = random_bytes(kChunk, static_cast<std::uint64_t>(round * 100 + i));
+      ASSERT_TRUE(send_all(clients[i].get(), chunk));
+      ASSERT_EQ(recv_exact(clients[i].get(), kChunk), chunk) << "client " << i;
+    }
+  }
+  for (auto& fd : clients) {
+    ASSERT_TRUE(send_all(fd.get(), "last words"));
+    ::shutdown(fd.get(), SHUT_WR);
+    const RecvAll rest = recv_until_end(fd.get());
+    EXPECT_EQ(rest.data, "last words");
+    EXPECT_EQ(rest.end, StreamEnd::eof) << to_string(rest.end);
+  }
+
+  server.process().send_signal(SIGTERM);
+  const auto code = server.process().wait_exit(10s);
+  ASSERT_TRUE(code) << server.process().stderr_text();
+  EXPECT_EQ(*code, 0) << server.process().stderr_text();
+}
+
+INSTANTIATE_TEST_SUITE_P(Refusing, UringRingModes,
+                         ::testing::Values(RingMode{"defer_taskrun", "coop_taskrun"},
+                                           RingMode{"defer_taskrun,coop_taskrun", "plain"}),
+                         [](const auto& param_info) {
+                           return std::string(param_info.param.expected);
+                         });
 
 }  // namespace
 }  // namespace echo::test

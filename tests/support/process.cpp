@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstddef>
@@ -78,6 +79,18 @@ Process::Process(const std::string& path, const std::vector<std::string>& args,
   argv.push_back(nullptr);
 
   // Built before fork: the child may only make async-signal-safe calls.
+  std::vector<std::string> env_storage = options.environment;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry(*e);
+    const std::string name = entry.substr(0, entry.find('=') + 1);
+    const bool replaced =
+        std::any_of(env_storage.begin(), env_storage.end(),
+                    [&](const std::string& mine) { return mine.starts_with(name); });
+    if (!replaced) env_storage.push_back(entry);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
   DenyIoUringFilter filter = deny_io_uring_filter();
   const sock_fprog filter_program{static_cast<unsigned short>(filter.size()), filter.data()};
 
@@ -101,7 +114,7 @@ Process::Process(const std::string& path, const std::vector<std::string>& args,
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execv(path.c_str(), argv.data());
+    ::execve(path.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(in_fd);

@@ -26,6 +26,8 @@ struct SpawnOptions {
   // The child's io_uring_setup fails with EPERM, as under a container's seccomp
   // profile: a seccomp filter installed between fork and exec (x86-64 only).
   bool deny_io_uring = false;
+  // Added to (or replacing in) the inherited environment, NAME=VALUE each.
+  std::vector<std::string> environment;
 };
 
 class Process {

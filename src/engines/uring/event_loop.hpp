@@ -34,6 +34,8 @@ class EventLoop {
   EventLoop(ServerContext& context, std::vector<int> listeners);
 
   void run();
+  // How the ring runs completion work (Ring::mode_name), for the start-up log.
+  const char* ring_mode() const noexcept { return ring_.mode_name(); }
   // Thread-safe: makes run() look at the connection limit again.
   void wake() const noexcept;
 

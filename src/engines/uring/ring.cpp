@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <string_view>
 
 #include "engines/uring/buffer_ring.hpp"
 
@@ -47,6 +49,16 @@ constexpr NeededOp kNeededOps[] = {
     {IORING_OP_TIMEOUT, "IORING_OP_TIMEOUT"},
 };
 
+// The test switch described at Ring::init.
+bool refused_for_test(unsigned flags) {
+  const char* refuse = std::getenv("ECHO_URING_REFUSE");
+  if (!refuse) return false;
+  const std::string_view list(refuse);
+  if (flags & IORING_SETUP_DEFER_TASKRUN) return list.find("defer_taskrun") != list.npos;
+  if (flags & IORING_SETUP_COOP_TASKRUN) return list.find("coop_taskrun") != list.npos;
+  return false;
+}
+
 }  // namespace
 
 Ring::~Ring() {
@@ -62,6 +74,7 @@ int Ring::init(unsigned entries, bool start_disabled) {
   };
   int result = -EINVAL;
   for (const unsigned flags : attempts) {
+    if (refused_for_test(flags)) continue;
     io_uring_params params{};
     params.flags = flags;
     result = io_uring_queue_init_params(entries, &ring_, &params);
@@ -73,6 +86,12 @@ int Ring::init(unsigned entries, bool start_disabled) {
     if (result != -EINVAL) return result;
   }
   return result;
+}
+
+const char* Ring::mode_name() const noexcept {
+  if (flags_ & IORING_SETUP_DEFER_TASKRUN) return "defer_taskrun";
+  if (flags_ & IORING_SETUP_COOP_TASKRUN) return "coop_taskrun";
+  return "plain";
 }
 
 int Ring::enable() {

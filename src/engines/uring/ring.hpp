@@ -26,12 +26,19 @@ class Ring {
   // on only on -EINVAL (an older kernel). With start_disabled, a SINGLE_ISSUER
   // ring is created disabled so that enable() can bind it to the thread that
   // will use it. Returns 0 or -errno from the last attempt.
+  //
+  // For tests of the fallback, the environment variable ECHO_URING_REFUSE (a
+  // comma-separated list of "defer_taskrun", "coop_taskrun") makes init treat
+  // those attempts as if the kernel had answered -EINVAL, as a kernel older
+  // than 6.1 (5.19) would.
   int init(unsigned entries, bool start_disabled);
   // Call on the thread that submits: enables a ring created disabled.
   int enable();
 
   io_uring* get() noexcept { return &ring_; }
   unsigned flags() const noexcept { return flags_; }
+  // "defer_taskrun", "coop_taskrun" or "plain": how completions' task work runs.
+  const char* mode_name() const noexcept;
 
  private:
   io_uring ring_{};
