@@ -2,12 +2,12 @@
 # port, read JSON fields, take medians. Source it; it expects $out (a scratch
 # directory) to be set.
 
-# start_server_bin CPUSET BINARY ARGS... : starts BINARY --listen 127.0.0.1:0 ARGS
+# start_server_bin CPUSET BINARY ARGS... : starts BINARY ARGS --listen 127.0.0.1:0
 # on CPUSET; sets $server_pid and $port.
 start_server_bin() {
   local cpus=$1 binary=$2
   shift 2
-  taskset -c "$cpus" "$binary" --listen 127.0.0.1:0 "$@" >"$out/server.out" 2>"$out/server.err" &
+  taskset -c "$cpus" "$binary" "$@" --listen 127.0.0.1:0 >"$out/server.out" 2>"$out/server.err" &
   server_pid=$!
   for _ in $(seq 100); do
     grep -q 'listening on' "$out/server.out" 2>/dev/null && break

@@ -3,8 +3,9 @@
 # cmake --preset release && cmake --build --preset release).
 #   bench/performance.sh pingpong   64-byte ping-pong, 50 and 1000 connections
 #   bench/performance.sh stream     bulk streams (16 KiB writes), 1 and 8 connections
+#   bench/performance.sh churn      connect, echo 64 bytes, close; 8 at a time
 #   bench/performance.sh idle       server RSS per idle connection, 1,000 -> 10,000
-#   bench/performance.sh all        the three, in that order
+#   bench/performance.sh all        the four, in that order
 # The server runs one event loop pinned to core 0, echo-bench one thread pinned
 # to core 1. VARIANTS lists the servers to compare, "label=binary args;..."
 # (default: this build's epoll and uring engines); the first is the baseline of
@@ -35,6 +36,26 @@ start_variant() {
 
 bench() { taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 -w 1s -d "${SECONDS_PER_RUN}s" --json "$@"; }
 
+# server_cpu_us BEFORE AFTER JSON : the server's CPU time (user + system, all its
+# threads, from /proc) per message; the ticks span the warm-up too, so the
+# messages are scaled by (warm-up + window) / window.
+server_cpu_us() {
+  echo "$3" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+messages = d['messages'] * (d['warmup_s'] + d['window_s']) / max(d['window_s'], 1e-9)
+print(round(($2 - $1) / $(getconf CLK_TCK) / max(messages, 1) * 1e6, 2))"
+}
+
+# server_cpu_s_per_gb BEFORE AFTER JSON : the same, per GB echoed
+server_cpu_s_per_gb() {
+  echo "$3" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+gb = d['bytes_received'] * (d['warmup_s'] + d['window_s']) / max(d['window_s'], 1e-9) / 1e9
+print(round(($2 - $1) / $(getconf CLK_TCK) / max(gb, 1e-9), 3))"
+}
+
 # record WORKLOAD VARIANT ROUND NAME=VALUE...
 record() {
   local workload=$1 variant=$2 round=$3
@@ -47,10 +68,13 @@ pingpong() {
     for connections in 50 1000; do
       for v in "${variants[@]}"; do
         start_variant "$v"
+        before=$(cpu_ticks "$server_pid")
         json=$(bench -c "$connections" -s 64)
+        after=$(cpu_ticks "$server_pid")
         stop_server
         record "pingpong$connections" "$(label "$v")" "$round" \
           "msg_per_s=$(echo "$json" | json_field '["messages_per_s"]')" \
+          "server_cpu_us_per_msg=$(server_cpu_us "$before" "$after" "$json")" \
           "p50_us=$(echo "$json" | json_field '["latency_ns"]["p50"] / 1000')" \
           "p99_us=$(echo "$json" | json_field '["latency_ns"]["p99"] / 1000')"
       done
@@ -63,11 +87,29 @@ stream() {
     for connections in 1 8; do
       for v in "${variants[@]}"; do
         start_variant "$v"
+        before=$(cpu_ticks "$server_pid")
         json=$(bench --stream -c "$connections" -s 16K)
+        after=$(cpu_ticks "$server_pid")
         stop_server
         record "stream$connections" "$(label "$v")" "$round" \
-          "mb_per_s=$(echo "$json" | json_field '["mb_per_s_received"]')"
+          "mb_per_s=$(echo "$json" | json_field '["mb_per_s_received"]')" \
+          "server_cpu_s_per_gb=$(server_cpu_s_per_gb "$before" "$after" "$json")"
       done
+    done
+  done
+}
+
+churn() {
+  for round in $(seq "$ROUNDS"); do
+    for v in "${variants[@]}"; do
+      start_variant "$v"
+      before=$(cpu_ticks "$server_pid")
+      json=$(bench --reconnect -c 8 -s 64)
+      after=$(cpu_ticks "$server_pid")
+      stop_server
+      record churn "$(label "$v")" "$round" \
+        "conn_per_s=$(echo "$json" | json_field '["connections_per_s"]')" \
+        "server_cpu_us_per_conn=$(server_cpu_us "$before" "$after" "$json")"
     done
   done
 }
@@ -115,8 +157,9 @@ summary() {
 case "${1:-}" in
   pingpong) pingpong ;;
   stream) stream ;;
+  churn) churn ;;
   idle) idle ;;
-  all) pingpong; stream; idle ;;
+  all) pingpong; stream; churn; idle ;;
   *) sed -n '2,12p' "$0"; exit 2 ;;
 esac
 summary
