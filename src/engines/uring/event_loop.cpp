@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,11 +31,26 @@ constexpr unsigned kMaxBuffers = 1024;
 constexpr std::uint16_t kBufferGroup = 0;
 // At exit, how long to wait for cancelled operations to report back.
 constexpr auto kExitCancelWait = std::chrono::milliseconds(500);
+// The kernel's bound on a file table (IORING_MAX_FIXED_FILES).
+constexpr std::size_t kMaxFileTable = std::size_t{1} << 20;
 
 unsigned buffer_count(std::size_t buffer_bytes) {
   const std::size_t wanted =
       std::clamp<std::size_t>(kBufferRingBytes / buffer_bytes, kMinBuffers, kMaxBuffers);
   return std::bit_floor(static_cast<unsigned>(wanted));  // buffer rings come in powers of two
+}
+
+// Entries for a loop's file table: room for every connection the limit allows
+// plus as many closed ones still waiting for a cancelled operation to end, but
+// no more than RLIMIT_NOFILE (the kernel refuses a larger table). A slot past
+// the table just goes without a table entry.
+std::uint32_t file_table_size(std::size_t max_connections) {
+  std::size_t wanted = std::min(max_connections, kMaxFileTable / 2) * 2;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    wanted = std::min<std::size_t>(wanted, limit.rlim_cur);
+  }
+  return static_cast<std::uint32_t>(std::min(wanted, kMaxFileTable));
 }
 
 [[noreturn]] void fail_setup(const std::string& what, int error) {
@@ -64,6 +80,15 @@ EventLoop::EventLoop(ServerContext& context, std::vector<int> listeners)
                         config_.buffer_size_bytes);
       result < 0) {
     fail_setup("registering the buffer ring", -result);
+  }
+  // Sparse: every entry starts empty; add_connection fills them one by one.
+  file_table_size_ = file_table_size(config_.max_connections);
+  if (const int result = io_uring_register_files_sparse(ring_.get(), file_table_size_);
+      result < 0) {
+    // Not fatal: the connections' SQEs then name their descriptors.
+    log::event(log::Level::warn, "uring-file-table-unavailable",
+               {{"entries", file_table_size_}, {"error", std::strerror(-result)}});
+    file_table_size_ = 0;
   }
 }
 
@@ -285,6 +310,7 @@ void EventLoop::add_connection(net::UniqueFd fd) {
   const std::uint32_t slot = slots_.acquire();
   Connection& c = slots_[slot];
   c.fd = std::move(fd);
+  install_file(slot);
   c.record = ConnectionRecord(c.fd.get());
   c.phase = Phase::serving;
   c.open = true;
@@ -300,10 +326,40 @@ void EventLoop::add_connection(net::UniqueFd fd) {
   start_recv(slot);
 }
 
+void EventLoop::install_file(std::uint32_t slot) {
+  Connection& c = slots_[slot];
+  c.fixed = false;
+  if (slot >= file_table_size_) return;
+  const int fd = c.fd.get();
+  // Returns how many entries it updated: 1.
+  c.fixed = io_uring_register_files_update(ring_.get(), slot, &fd, 1) == 1;
+}
+
+void EventLoop::remove_file(std::uint32_t slot) {
+  Connection& c = slots_[slot];
+  if (!c.fixed) return;
+  c.fixed = false;
+  // Called only once nothing of this connection is in flight (or prepared), so
+  // no SQE can still find the entry; the table's reference to the socket goes
+  // now, and closing the descriptor afterwards really closes it.
+  const int empty = -1;
+  if (const int result = io_uring_register_files_update(ring_.get(), slot, &empty, 1); result < 0) {
+    log::event(log::Level::err, "uring-file-table-update-failed",
+               {{"slot", slot}, {"error", std::strerror(-result)}});
+  }
+}
+
+void EventLoop::target_file(io_uring_sqe* sqe, std::uint32_t slot) const {
+  if (!slots_[slot].fixed) return;  // the SQE names the descriptor
+  sqe->fd = static_cast<std::int32_t>(slot);
+  sqe->flags |= IOSQE_FIXED_FILE;
+}
+
 void EventLoop::start_recv(std::uint32_t slot) {
   Connection& c = slots_[slot];
   io_uring_sqe* sqe = next_sqe();
   io_uring_prep_recv(sqe, c.fd.get(), nullptr, buffers_.buffer_bytes(), 0);
+  target_file(sqe, slot);
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = buffers_.group_id();
   c.in_flight = make_tag(TagKind::recv, slot, c.generation);
@@ -317,6 +373,7 @@ void EventLoop::start_send(std::uint32_t slot) {
                         ? buffers_.data(static_cast<std::uint16_t>(c.buffer_id))
                         : c.spill.get();
   io_uring_prep_send(sqe, c.fd.get(), held + c.head, c.tail - c.head, MSG_NOSIGNAL);
+  target_file(sqe, slot);
   c.in_flight = make_tag(TagKind::send, slot, c.generation);
   io_uring_sqe_set_data64(sqe, c.in_flight);
 }
@@ -325,6 +382,7 @@ void EventLoop::start_discard(std::uint32_t slot) {
   Connection& c = slots_[slot];
   io_uring_sqe* sqe = next_sqe();
   io_uring_prep_poll_add(sqe, c.fd.get(), POLLIN);
+  target_file(sqe, slot);
   c.in_flight = make_tag(TagKind::discard, slot, c.generation);
   io_uring_sqe_set_data64(sqe, c.in_flight);
 }
@@ -333,6 +391,7 @@ void EventLoop::start_poll_readable(std::uint32_t slot) {
   Connection& c = slots_[slot];
   io_uring_sqe* sqe = next_sqe();
   io_uring_prep_poll_add(sqe, c.fd.get(), POLLIN);
+  target_file(sqe, slot);
   c.in_flight = make_tag(TagKind::readable, slot, c.generation);
   io_uring_sqe_set_data64(sqe, c.in_flight);
 }
@@ -355,6 +414,7 @@ void EventLoop::handle_readable(std::uint32_t slot) {
   c.spill = spill_pool_.take();
   io_uring_sqe* sqe = next_sqe();
   io_uring_prep_recv(sqe, c.fd.get(), c.spill.get(), spill_pool_.buffer_size(), 0);
+  target_file(sqe, slot);
   c.in_flight = make_tag(TagKind::recv, slot, c.generation);
   io_uring_sqe_set_data64(sqe, c.in_flight);
 }
@@ -492,6 +552,7 @@ void EventLoop::close_connection(std::uint32_t slot, CloseReason reason, int err
 void EventLoop::release_slot(std::uint32_t slot) {
   Connection& c = slots_[slot];
   release_buffer(c);
+  remove_file(slot);  // before the close: the table holds the socket too
   c.fd.reset();
   c.record = ConnectionRecord{};
   c.generation = (c.generation + 1) & kGenerationMask;
