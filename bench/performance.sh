@@ -7,17 +7,21 @@
 #   bench/performance.sh idle       server RSS per idle connection, 1,000 -> 10,000
 #   bench/performance.sh all        the four, in that order
 # The server runs one event loop pinned to core 0, echo-bench one thread pinned
-# to core 1. VARIANTS lists the servers to compare, "label=binary args;..."
-# (default: this build's epoll and uring engines); the first is the baseline of
-# the ratios. ROUNDS (default 5) alternating rounds; each run starts a fresh
-# server. Everything goes to 127.0.0.1; every run is bounded by its duration.
+# to core 1. VARIANTS lists the servers to compare, "label=command;..." (each
+# command gets --listen 127.0.0.1:0 and must print "listening on ADDR:PORT";
+# default: this build's epoll and uring engines, with $OURS below); the first
+# is the baseline of the ratios. ROUNDS (default 5) alternating rounds; each
+# run starts a fresh server. Everything goes to 127.0.0.1; every run is bounded
+# by its duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BUILD:-build/release}/src
 ROUNDS=${ROUNDS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 IDLE_COUNTS=${IDLE_COUNTS:-1000,10000}
-VARIANTS=${VARIANTS:-"epoll=$B/echo-server --engine epoll;uring=$B/echo-server --engine uring"}
+# Our server's settings for every run: one event loop, no per-connection logs.
+OURS="--threads 1 --log-level warn --max-connections 20000"
+VARIANTS=${VARIANTS:-"epoll=$B/echo-server --engine epoll $OURS;uring=$B/echo-server --engine uring $OURS"}
 out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 # shellcheck source=bench/lib.sh
@@ -27,11 +31,11 @@ IFS=';' read -r -a variants <<<"$VARIANTS"
 label() { echo "${1%%=*}"; }
 command_of() { echo "${1#*=}"; }
 
-# start_variant VARIANT : the variant's server, one loop on core 0
+# start_variant VARIANT : the variant's server (its command plus --listen) on core 0
 start_variant() {
   local -a cmd
   read -r -a cmd <<<"$(command_of "$1")"
-  start_server_bin 0 "${cmd[0]}" "${cmd[@]:1}" --threads 1 --log-level warn --max-connections 20000
+  start_server_bin 0 "${cmd[0]}" "${cmd[@]:1}"
 }
 
 bench() { taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 -w 1s -d "${SECONDS_PER_RUN}s" --json "$@"; }

@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace echo::uring {
@@ -24,7 +25,7 @@ BufferRing::~BufferRing() {
 }
 
 int BufferRing::init(io_uring* ring, std::uint16_t group_id, unsigned count,
-                     std::size_t buffer_bytes) {
+                     std::size_t buffer_bytes, unsigned min_target) {
   ring_ = ring;
   group_id_ = group_id;
   count_ = count;
@@ -45,22 +46,33 @@ int BufferRing::init(io_uring* ring, std::uint16_t group_id, unsigned count,
     return result;
   registered_ = true;
 
-  const int mask = io_uring_buf_ring_mask(count);
-  for (unsigned i = 0; i < count; ++i) {
-    io_uring_buf_ring_add(entries_, data(static_cast<std::uint16_t>(i)),
-                          static_cast<unsigned>(buffer_bytes), static_cast<unsigned short>(i), mask,
-                          static_cast<int>(i));
-  }
-  io_uring_buf_ring_advance(entries_, static_cast<int>(count));
-  available_ = count;
+  // Highest id at the bottom, so buffer 0 goes first and low ids stay hot.
+  spare_.reserve(count);
+  for (unsigned i = count; i-- > 0;) spare_.push_back(static_cast<std::uint16_t>(i));
+  min_target_ = std::min(std::max(min_target, 1u), count);
+  target_ = min_target_;
+  refill();
   return 0;
 }
 
-void BufferRing::give_back(std::uint16_t id) noexcept {
-  io_uring_buf_ring_add(entries_, data(id), static_cast<unsigned>(buffer_bytes_), id,
-                        io_uring_buf_ring_mask(count_), 0);
-  io_uring_buf_ring_advance(entries_, 1);
-  ++available_;
+void BufferRing::note_exhausted() noexcept {
+  target_ = std::min(count_, target_ * 2);
+}
+
+void BufferRing::refill() noexcept {
+  // in_ring_ only falls between refills, so here it is the turn's low-water
+  // mark: more than half of the target unused means the target can shrink.
+  if (in_ring_ > target_ / 2 && target_ > min_target_) --target_;
+  const int mask = io_uring_buf_ring_mask(count_);
+  int added = 0;
+  while (in_ring_ < target_ && !spare_.empty()) {
+    const std::uint16_t id = spare_.back();
+    spare_.pop_back();
+    io_uring_buf_ring_add(entries_, data(id), static_cast<unsigned>(buffer_bytes_), id, mask,
+                          added++);
+    ++in_ring_;
+  }
+  if (added > 0) io_uring_buf_ring_advance(entries_, added);
 }
 
 }  // namespace echo::uring

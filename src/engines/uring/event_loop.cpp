@@ -28,6 +28,8 @@ constexpr unsigned kRingEntries = 1024;
 constexpr std::size_t kBufferRingBytes = 8 * 1024 * 1024;
 constexpr unsigned kMinBuffers = 16;
 constexpr unsigned kMaxBuffers = 1024;
+// Buffers the kernel holds at least (see BufferRing): few, so they stay in cache.
+constexpr unsigned kMinRingTarget = 8;
 constexpr std::uint16_t kBufferGroup = 0;
 // At exit, how long to wait for cancelled operations to report back.
 constexpr auto kExitCancelWait = std::chrono::milliseconds(500);
@@ -77,7 +79,7 @@ EventLoop::EventLoop(ServerContext& context, std::vector<int> listeners)
   }
   if (const int result =
           buffers_.init(ring_.get(), kBufferGroup, buffer_count(config_.buffer_size_bytes),
-                        config_.buffer_size_bytes);
+                        config_.buffer_size_bytes, kMinRingTarget);
       result < 0) {
     fail_setup("registering the buffer ring", -result);
   }
@@ -112,6 +114,7 @@ void EventLoop::run() {
     if (!draining_ && context_.shutdown.draining()) begin_drain();
     if (draining_ && live_ == 0) break;
 
+    buffers_.refill();
     submit_and_wait();
     now_ = Clock::now();
     reap_completions(true);
@@ -454,6 +457,7 @@ void EventLoop::handle_recv(std::uint32_t slot, int result, std::uint32_t flags)
   if (result == -ENOBUFS) {
     // The ring is empty. Wait for input without a buffer, then decide
     // (handle_readable); the idle timeout keeps running meanwhile.
+    buffers_.note_exhausted();
     start_poll_readable(slot);
     return;
   }

@@ -143,7 +143,7 @@ std::optional<std::string> unavailable_reason() {
     }
   }
   BufferRing buffers;
-  if (const int result = buffers.init(ring.get(), 0, 1, kProbeBufferBytes); result < 0) {
+  if (const int result = buffers.init(ring.get(), 0, 1, kProbeBufferBytes, 1); result < 0) {
     if (result == -ENOMEM) {
       return "cannot register a provided buffer ring (ENOMEM): out of memory or locked memory";
     }
