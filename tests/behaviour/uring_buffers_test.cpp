@@ -1,5 +1,5 @@
 // The uring engine's provided buffer ring is finite (16 buffers at
-// --buffer-size 1MiB). Clients that stop reading each keep one buffer; when all
+// --buffer-size 2MiB). Clients that stop reading each keep one buffer; when all
 // are held, other connections must still be served (with a pool buffer, as the
 // epoll engine would) and every stuck client still gets all of its echo later.
 #include <gtest/gtest.h>
@@ -21,7 +21,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// More stuck clients than the ring has buffers (1 MiB buffers: 16 of them).
+// More stuck clients than the ring has buffers (2 MiB buffers: 16 of them).
 constexpr int kStuckClients = 24;
 constexpr std::size_t kChunkBytes = 64 * 1024;
 // A client whose sends make no progress this long counts as stuck.
@@ -84,7 +84,7 @@ bool read_all_echoes(std::vector<StuckClient>& clients) {
 TEST(UringBuffers, ServesOthersWhenStuckClientsHoldEveryRingBuffer) {
   ECHO_SKIP_IF_ENGINE_UNAVAILABLE(std::string("uring"));
   ServerProcess server("uring",
-                       {"--threads", "1", "--buffer-size", "1MiB", "--write-timeout", "off"});
+                       {"--threads", "1", "--buffer-size", "2MiB", "--write-timeout", "off"});
   ASSERT_TRUE(server.started());
 
   std::vector<StuckClient> stuck(kStuckClients);

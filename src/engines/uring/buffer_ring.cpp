@@ -57,12 +57,17 @@ int BufferRing::init(io_uring* ring, std::uint16_t group_id, unsigned count,
 
 void BufferRing::note_exhausted() noexcept {
   target_ = std::min(count_, target_ * 2);
+  quiet_turns_ = 0;
+  ++exhausted_count_;
 }
 
 void BufferRing::refill() noexcept {
-  // in_ring_ only falls between refills, so here it is the turn's low-water
-  // mark: more than half of the target unused means the target can shrink.
-  if (in_ring_ > target_ / 2 && target_ > min_target_) --target_;
+  // Shrinking slowly keeps a busy loop from finding the ring empty again and
+  // again (each time costs the connection a poll and a second recv).
+  if (++quiet_turns_ >= kTurnsPerShrink && target_ > min_target_) {
+    --target_;
+    quiet_turns_ = 0;
+  }
   const int mask = io_uring_buf_ring_mask(count_);
   int added = 0;
   while (in_ring_ < target_ && !spare_.empty()) {

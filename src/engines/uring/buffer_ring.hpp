@@ -10,8 +10,8 @@
 // buffer; docs/performance.md). So only `target` buffers sit in the ring;
 // returned ones wait on a stack and refill() tops the ring up with the most
 // recently returned first. The target doubles whenever a recv finds the ring
-// empty (-ENOBUFS, note_exhausted) and shrinks by one per turn in which more
-// than half of it went unused.
+// empty (-ENOBUFS, note_exhausted) and shrinks by one after every
+// kTurnsPerShrink loop turns without that.
 //
 // Needs Linux 5.19 or later. liburing 2.3 has no io_uring_setup_buf_ring, so
 // the ring and the buffers are mapped here.
@@ -56,6 +56,7 @@ class BufferRing {
   // Buffers free for a recv: in the ring, or waiting for the next refill.
   unsigned available() const noexcept { return in_ring_ + static_cast<unsigned>(spare_.size()); }
   unsigned target() const noexcept { return target_; }
+  std::uint64_t exhausted_count() const noexcept { return exhausted_count_; }
 
  private:
   io_uring* ring_ = nullptr;
@@ -66,8 +67,11 @@ class BufferRing {
   std::size_t buffer_bytes_ = 0;
   unsigned count_ = 0;
   unsigned in_ring_ = 0;  // handed to the kernel and not yet reported taken
+  static constexpr unsigned kTurnsPerShrink = 1024;
   unsigned min_target_ = 0;
   unsigned target_ = 0;
+  unsigned quiet_turns_ = 0;  // turns since the last shrink or exhaustion
+  std::uint64_t exhausted_count_ = 0;
   std::vector<std::uint16_t> spare_;  // free, not in the ring; the back is the hottest
   std::uint16_t group_id_ = 0;
   bool registered_ = false;

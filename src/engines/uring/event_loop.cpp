@@ -25,9 +25,9 @@ namespace {
 // the kernel keeps overflowing completions rather than dropping them.
 constexpr unsigned kRingEntries = 1024;
 // The provided buffers of one loop: about this many bytes, within these counts.
-constexpr std::size_t kBufferRingBytes = 8 * 1024 * 1024;
+constexpr std::size_t kBufferRingBytes = 32 * 1024 * 1024;
 constexpr unsigned kMinBuffers = 16;
-constexpr unsigned kMaxBuffers = 1024;
+constexpr unsigned kMaxBuffers = 4096;
 // Buffers the kernel holds at least (see BufferRing): few, so they stay in cache.
 constexpr unsigned kMinRingTarget = 8;
 constexpr std::uint16_t kBufferGroup = 0;
@@ -124,6 +124,8 @@ void EventLoop::run() {
   }
   parked_.clear();
   cancel_everything();
+  log::event(log::Level::debug, "uring-buffers",
+             {{"ring_target", buffers_.target()}, {"exhausted", buffers_.exhausted_count()}});
 }
 
 void EventLoop::reap_completions(bool dispatch) {
