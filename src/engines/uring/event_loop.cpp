@@ -201,6 +201,7 @@ void EventLoop::handle_completion(std::uint64_t user_data, int result, std::uint
       begin_drain();
       return;
     case TagKind::cancel:
+    case TagKind::none:
       return;
     case TagKind::recv:
     case TagKind::send:
@@ -209,7 +210,7 @@ void EventLoop::handle_completion(std::uint64_t user_data, int result, std::uint
       break;
   }
   if (flags & IORING_CQE_F_BUFFER) buffers_.note_taken();
-  if (!slots_.contains(tag.slot) || slots_[tag.slot].in_flight != user_data) {
+  if (!slots_.contains(tag.slot) || in_flight_tag(tag.slot) != user_data) {
     // Not the operation this slot waits for: never expected, since a slot is
     // reused only after its last completion. A buffer it carries still goes back.
     if (flags & IORING_CQE_F_BUFFER)
@@ -217,7 +218,7 @@ void EventLoop::handle_completion(std::uint64_t user_data, int result, std::uint
     return;
   }
   Connection& c = slots_[tag.slot];
-  c.in_flight = 0;
+  c.in_flight = TagKind::none;
   if (!c.open) {
     // Closed while this was in flight (a timeout, the drain): it was cancelled
     // or raced the cancel; either way the slot is free now.
@@ -360,6 +361,16 @@ void EventLoop::target_file(io_uring_sqe* sqe, std::uint32_t slot) const {
   sqe->flags |= IOSQE_FIXED_FILE;
 }
 
+std::uint64_t EventLoop::in_flight_tag(std::uint32_t slot) const {
+  const Connection& c = slots_[slot];
+  return c.in_flight == TagKind::none ? 0 : make_tag(c.in_flight, slot, c.generation);
+}
+
+void EventLoop::tag_operation(io_uring_sqe* sqe, std::uint32_t slot, TagKind kind) {
+  slots_[slot].in_flight = kind;
+  io_uring_sqe_set_data64(sqe, make_tag(kind, slot, slots_[slot].generation));
+}
+
 void EventLoop::start_recv(std::uint32_t slot) {
   Connection& c = slots_[slot];
   io_uring_sqe* sqe = next_sqe();
@@ -367,20 +378,16 @@ void EventLoop::start_recv(std::uint32_t slot) {
   target_file(sqe, slot);
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = buffers_.group_id();
-  c.in_flight = make_tag(TagKind::recv, slot, c.generation);
-  io_uring_sqe_set_data64(sqe, c.in_flight);
+  tag_operation(sqe, slot, TagKind::recv);
 }
 
 void EventLoop::start_send(std::uint32_t slot) {
   Connection& c = slots_[slot];
   io_uring_sqe* sqe = next_sqe();
-  std::byte* held = c.buffer_id != kNoBuffer
-                        ? buffers_.data(static_cast<std::uint16_t>(c.buffer_id))
-                        : c.spill.get();
+  std::byte* held = c.buffer_id != kNoBuffer ? buffers_.data(c.buffer_id) : c.spill.get();
   io_uring_prep_send(sqe, c.fd.get(), held + c.head, c.tail - c.head, MSG_NOSIGNAL);
   target_file(sqe, slot);
-  c.in_flight = make_tag(TagKind::send, slot, c.generation);
-  io_uring_sqe_set_data64(sqe, c.in_flight);
+  tag_operation(sqe, slot, TagKind::send);
 }
 
 void EventLoop::start_discard(std::uint32_t slot) {
@@ -388,8 +395,7 @@ void EventLoop::start_discard(std::uint32_t slot) {
   io_uring_sqe* sqe = next_sqe();
   io_uring_prep_poll_add(sqe, c.fd.get(), POLLIN);
   target_file(sqe, slot);
-  c.in_flight = make_tag(TagKind::discard, slot, c.generation);
-  io_uring_sqe_set_data64(sqe, c.in_flight);
+  tag_operation(sqe, slot, TagKind::discard);
 }
 
 void EventLoop::start_poll_readable(std::uint32_t slot) {
@@ -397,8 +403,7 @@ void EventLoop::start_poll_readable(std::uint32_t slot) {
   io_uring_sqe* sqe = next_sqe();
   io_uring_prep_poll_add(sqe, c.fd.get(), POLLIN);
   target_file(sqe, slot);
-  c.in_flight = make_tag(TagKind::readable, slot, c.generation);
-  io_uring_sqe_set_data64(sqe, c.in_flight);
+  tag_operation(sqe, slot, TagKind::readable);
 }
 
 void EventLoop::handle_readable(std::uint32_t slot) {
@@ -420,8 +425,7 @@ void EventLoop::handle_readable(std::uint32_t slot) {
   io_uring_sqe* sqe = next_sqe();
   io_uring_prep_recv(sqe, c.fd.get(), c.spill.get(), spill_pool_.buffer_size(), 0);
   target_file(sqe, slot);
-  c.in_flight = make_tag(TagKind::recv, slot, c.generation);
-  io_uring_sqe_set_data64(sqe, c.in_flight);
+  tag_operation(sqe, slot, TagKind::recv);
 }
 
 void EventLoop::handle_recv(std::uint32_t slot, int result, std::uint32_t flags) {
@@ -429,7 +433,7 @@ void EventLoop::handle_recv(std::uint32_t slot, int result, std::uint32_t flags)
   if (result <= 0) release_buffer(c);  // a spill recv that got nothing
   if (result > 0) {
     if (flags & IORING_CQE_F_BUFFER)
-      c.buffer_id = static_cast<int>(flags >> IORING_CQE_BUFFER_SHIFT);
+      c.buffer_id = static_cast<std::uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
     c.head = 0;
     c.tail = static_cast<std::uint32_t>(result);
     c.record.add_in(static_cast<std::uint64_t>(result));
@@ -525,7 +529,7 @@ void EventLoop::recycle_buffer(std::uint16_t id) {
 }
 
 void EventLoop::release_buffer(Connection& c) {
-  if (c.buffer_id != kNoBuffer) recycle_buffer(static_cast<std::uint16_t>(c.buffer_id));
+  if (c.buffer_id != kNoBuffer) recycle_buffer(c.buffer_id);
   c.buffer_id = kNoBuffer;
   spill_pool_.give_back(std::move(c.spill));
   c.head = c.tail = 0;
@@ -546,10 +550,10 @@ void EventLoop::close_connection(std::uint32_t slot, CloseReason reason, int err
   context_.limiter.release();
   // A descriptor is about to come free: no need to wait out an EMFILE back-off.
   if (backoff_until_ > now_) backoff_until_ = now_;
-  if (c.in_flight) {
+  if (c.in_flight != TagKind::none) {
     // The slot (and the buffer a send reads from) stays reserved until the
     // operation's completion says the kernel is done with it.
-    cancel(c.in_flight);
+    cancel(in_flight_tag(slot));
     return;
   }
   release_slot(slot);
@@ -594,8 +598,8 @@ void EventLoop::start_final_flush() {
     c.phase = Phase::final_flush;
     wait_in(slot, &closing_list_, true);
     if (c.tail > c.head) continue;  // its send's completion sends the FIN
-    if (c.in_flight) {
-      cancel(c.in_flight);  // the idle recv or poll; its completion sends the FIN
+    if (c.in_flight != TagKind::none) {
+      cancel(in_flight_tag(slot));  // the idle recv or poll; its completion sends the FIN
       continue;
     }
     finish_flush(slot);

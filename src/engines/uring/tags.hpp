@@ -10,14 +10,15 @@
 namespace echo::uring {
 
 enum class TagKind : std::uint8_t {
-  accept = 1,  // multishot accept; slot = listener index
-  wake,        // read of the loop's eventfd (the connection limiter's waker)
-  latch,       // poll of the Shutdown latch
-  recv,        // single-shot recv with a provided buffer
-  send,        // send of the rest of a held buffer
-  readable,    // poll for input after a recv found the buffer ring empty
-  discard,     // poll for input to discard after our FIN, during the drain
-  cancel,      // an ASYNC_CANCEL: its own completion carries nothing to do
+  none = 0,  // no operation (a connection with nothing in flight)
+  accept,    // multishot accept; slot = listener index
+  wake,      // read of the loop's eventfd (the connection limiter's waker)
+  latch,     // poll of the Shutdown latch
+  recv,      // single-shot recv with a provided buffer
+  send,      // send of the rest of a held buffer
+  readable,  // poll for input after a recv found the buffer ring empty
+  discard,   // poll for input to discard after our FIN, during the drain
+  cancel,    // an ASYNC_CANCEL: its own completion carries nothing to do
 };
 
 constexpr std::uint32_t kGenerationMask = 0x00FF'FFFF;
