@@ -13,11 +13,10 @@
 // Build: g++ -std=c++20 -O2 -pthread asio_echo.cpp -o asio-echo
 // Usage: asio-echo [--listen HOST:PORT] [--threads N]
 
-#include <asio.hpp>
-
 #include <sched.h>
 
 #include <algorithm>
+#include <asio.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -76,10 +75,11 @@ awaitable<void> echo(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);  // like the project's server
   char data[kBufferSize];
   for (;;) {
-    const std::size_t n =
-        co_await socket.async_read_some(asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+    const std::size_t n = co_await socket.async_read_some(asio::buffer(data),
+                                                          asio::redirect_error(use_awaitable, ec));
     if (ec) co_return;  // EOF or error: the socket closes with the frame
-    co_await asio::async_write(socket, asio::buffer(data, n), asio::redirect_error(use_awaitable, ec));
+    co_await asio::async_write(socket, asio::buffer(data, n),
+                               asio::redirect_error(use_awaitable, ec));
     if (ec) co_return;
   }
 }
@@ -131,7 +131,8 @@ int main(int argc, char** argv) {
       const std::string text(take_value());
       char* end = nullptr;
       const unsigned long n = std::strtoul(text.c_str(), &end, 10);
-      if (text.empty() || *end != '\0' || n == 0 || n > 1024) usage_error("bad thread count '" + text + "'");
+      if (text.empty() || *end != '\0' || n == 0 || n > 1024)
+        usage_error("bad thread count '" + text + "'");
       threads = static_cast<unsigned>(n);
     } else if (name == "-h" || name == "--help") {
       std::puts(kUsage);
