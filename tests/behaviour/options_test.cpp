@@ -27,18 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t nl = text.find('\n', start);
-    lines.push_back(text.substr(start, nl - start));
-    if (nl == std::string::npos) break;
-    start = nl + 1;
-  }
-  return lines;
-}
-
 // The port from a "listening on HOST:PORT" line.
 std::uint16_t port_of(const std::string& line) {
   return static_cast<std::uint16_t>(std::stoul(line.substr(line.rfind(':') + 1)));

@@ -30,6 +30,9 @@ struct SpawnOptions {
   std::vector<std::string> environment;
 };
 
+// Splits captured output into lines (without their '\n').
+std::vector<std::string> lines_of(const std::string& text);
+
 class Process {
  public:
   Process(const std::string& path, const std::vector<std::string>& args,

@@ -390,20 +390,11 @@ void EventLoop::start_send(std::uint32_t slot) {
   tag_operation(sqe, slot, TagKind::send);
 }
 
-void EventLoop::start_discard(std::uint32_t slot) {
-  Connection& c = slots_[slot];
+void EventLoop::start_poll(std::uint32_t slot, TagKind kind) {
   io_uring_sqe* sqe = next_sqe();
-  io_uring_prep_poll_add(sqe, c.fd.get(), POLLIN);
+  io_uring_prep_poll_add(sqe, slots_[slot].fd.get(), POLLIN);
   target_file(sqe, slot);
-  tag_operation(sqe, slot, TagKind::discard);
-}
-
-void EventLoop::start_poll_readable(std::uint32_t slot) {
-  Connection& c = slots_[slot];
-  io_uring_sqe* sqe = next_sqe();
-  io_uring_prep_poll_add(sqe, c.fd.get(), POLLIN);
-  target_file(sqe, slot);
-  tag_operation(sqe, slot, TagKind::readable);
+  tag_operation(sqe, slot, kind);
 }
 
 void EventLoop::handle_readable(std::uint32_t slot) {
@@ -464,7 +455,7 @@ void EventLoop::handle_recv(std::uint32_t slot, int result, std::uint32_t flags)
     // The ring is empty. Wait for input without a buffer, then decide
     // (handle_readable); the idle timeout keeps running meanwhile.
     buffers_.note_exhausted();
-    start_poll_readable(slot);
+    start_poll(slot, TagKind::readable);
     return;
   }
   if (result == -EINTR || result == -EAGAIN) {
@@ -509,7 +500,7 @@ void EventLoop::handle_discard(std::uint32_t slot) {
     const ssize_t n = net::discard_input(slots_[slot].fd.get());
     if (n > 0) continue;
     if (n == -EAGAIN || n == -EINTR) {
-      start_discard(slot);
+      start_poll(slot, TagKind::discard);
       return;
     }
     close_connection(slot, CloseReason::shutdown);

@@ -101,8 +101,9 @@ class EventLoop {
 
   void start_recv(std::uint32_t slot);
   void start_send(std::uint32_t slot);
-  void start_discard(std::uint32_t slot);
-  void start_poll_readable(std::uint32_t slot);
+  // A POLLIN poll without a buffer: readable (the ring was empty) or discard
+  // (input after our FIN during the drain).
+  void start_poll(std::uint32_t slot, TagKind kind);
   void handle_readable(std::uint32_t slot);
   void handle_recv(std::uint32_t slot, int result, std::uint32_t flags);
   void handle_send(std::uint32_t slot, int result);
