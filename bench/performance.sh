@@ -2,7 +2,7 @@
 # Reproduces docs/performance.md (a Release build first:
 # cmake --preset release && cmake --build --preset release).
 #   bench/performance.sh pingpong   64-byte ping-pong, 50 and 1000 connections
-#   bench/performance.sh stream     bulk streams (16 KiB writes), 1 and 8 connections
+#   bench/performance.sh stream     bulk streams (64 KiB writes), 1 and 8 connections
 #   bench/performance.sh churn      connect, echo 64 bytes, close; 8 at a time
 #   bench/performance.sh idle       server RSS per idle connection, 1,000 -> 10,000
 #   bench/performance.sh all        the four, in that order
@@ -12,7 +12,8 @@
 # default: this build's epoll and uring engines, with $OURS below); the first
 # is the baseline of the ratios. ROUNDS (default 5) alternating rounds; each
 # run starts a fresh server. Everything goes to 127.0.0.1; every run is bounded
-# by its duration.
+# by its duration. RESULTS=FILE keeps every round's record there too (one line
+# per run: WORKLOAD VARIANT round=N NAME=VALUE...), for bench/compare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BUILD:-build/release}/src
@@ -64,7 +65,7 @@ print(round(($2 - $1) / $(getconf CLK_TCK) / max(gb, 1e-9), 3))"
 record() {
   local workload=$1 variant=$2 round=$3
   shift 3
-  echo "$workload $variant round=$round $*" | tee -a "$out/results"
+  echo "$workload $variant round=$round $*" | tee -a "$out/results" ${RESULTS:+"$RESULTS"}
 }
 
 pingpong() {
@@ -92,7 +93,7 @@ stream() {
       for v in "${variants[@]}"; do
         start_variant "$v"
         before=$(cpu_ticks "$server_pid")
-        json=$(bench --stream -c "$connections" -s 16K)
+        json=$(bench --stream -c "$connections" -s 64K)
         after=$(cpu_ticks "$server_pid")
         stop_server
         record "stream$connections" "$(label "$v")" "$round" \
