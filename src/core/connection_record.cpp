@@ -51,8 +51,9 @@ void ConnectionRecord::write_trace(std::uint64_t bytes_read, std::uint64_t bytes
       {{"id", id_}, {"read", bytes_read}, {"written", bytes_written}, {"then", state}});
 }
 
-void ConnectionRecord::log_close(CloseReason reason, int error) const {
+void ConnectionRecord::log_close(CloseReason reason, std::uint64_t unechoed, int error) const {
   if (!log::enabled(log::Level::info)) return;
+  const std::uint64_t bytes_out = bytes_in_ - unechoed;
   const auto duration = std::chrono::steady_clock::now() - opened_;
   const double duration_ms = std::chrono::duration<double, std::milli>(duration).count();
   const std::string peer_text = peer_.to_string();
@@ -61,7 +62,7 @@ void ConnectionRecord::log_close(CloseReason reason, int error) const {
                      {{"id", id_},
                       {"peer", peer_text},
                       {"in", bytes_in_},
-                      {"out", bytes_out_},
+                      {"out", bytes_out},
                       {"duration_ms", duration_ms},
                       {"reason", to_string(reason)},
                       {"error", std::strerror(error)}});
@@ -70,7 +71,7 @@ void ConnectionRecord::log_close(CloseReason reason, int error) const {
                      {{"id", id_},
                       {"peer", peer_text},
                       {"in", bytes_in_},
-                      {"out", bytes_out_},
+                      {"out", bytes_out},
                       {"duration_ms", duration_ms},
                       {"reason", to_string(reason)}});
   }

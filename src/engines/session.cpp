@@ -56,10 +56,10 @@ void finish_for_shutdown(int fd, EchoStream& stream, BufferPool& pool, Connectio
   net::SocketIo io{fd};
   for (;;) {
     const PumpResult result = stream.pump(io, pool, 0);
-    record.add_out(result.bytes_written);
     if (result.state != PumpState::want_write) break;
     if (!wait_for(fd, POLLOUT, give_up, -1)) break;
   }
+  const std::uint64_t unechoed = stream.pending_bytes();
   stream.release(pool);
   ::shutdown(fd, SHUT_WR);
   while (true) {
@@ -67,7 +67,7 @@ void finish_for_shutdown(int fd, EchoStream& stream, BufferPool& pool, Connectio
     if (n == 0 || (n < 0 && n != -EAGAIN)) break;
     if (n == -EAGAIN && !wait_for(fd, POLLIN, give_up, -1)) break;
   }
-  record.log_close(CloseReason::shutdown);
+  record.log_close(CloseReason::shutdown, unechoed);
 }
 
 }  // namespace
@@ -88,18 +88,17 @@ void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool
   for (;;) {
     const PumpResult result = stream.pump(io, pool, kPumpBudgetBytes);
     record.add_in(result.bytes_read);
-    record.add_out(result.bytes_written);
     record.trace_io(result.bytes_read, result.bytes_written, to_string(result.state));
     if (result.progressed()) last_progress = Clock::now();
 
     if (result.state == PumpState::finished) {
       ::shutdown(fd.get(), SHUT_WR);
-      record.log_close(CloseReason::eof);
+      record.log_close(CloseReason::eof, 0);
       return;
     }
     if (result.state == PumpState::failed) {
+      record.log_close(reason_for_error(result.error), stream.pending_bytes(), result.error);
       stream.release(pool);
-      record.log_close(reason_for_error(result.error), result.error);
       return;
     }
 
@@ -130,8 +129,9 @@ void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool
       return;
     }
     if (policy_deadline && Clock::now() >= *policy_deadline) {
+      record.log_close(writing ? CloseReason::write_timeout : CloseReason::idle_timeout,
+                       stream.pending_bytes());
       stream.release(pool);
-      record.log_close(writing ? CloseReason::write_timeout : CloseReason::idle_timeout);
       return;
     }
   }

@@ -1,7 +1,10 @@
-// The Io adapter EchoStream pumps through: recv/send on one socket. MSG_NOSIGNAL
-// turns a write to a reset peer into EPIPE instead of a process-killing SIGPIPE.
+// The Io adapter EchoStream pumps through: recv/send on one socket, or splice
+// between it and a pipe. MSG_NOSIGNAL turns a write to a reset peer into EPIPE
+// instead of a process-killing SIGPIPE; splice(2) has no such flag, which is why
+// echo-server also ignores SIGPIPE (server/main.cpp).
 #pragma once
 
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -15,6 +18,15 @@ struct SocketIo {
   ssize_t read(std::span<std::byte> into) const { return ::recv(fd, into.data(), into.size(), 0); }
   ssize_t write(std::span<const std::byte> from) const {
     return ::send(fd, from.data(), from.size(), MSG_NOSIGNAL);
+  }
+  // Socket -> pipe, and pipe -> socket. Both ends are non-blocking, so EAGAIN
+  // means the socket has nothing (in) or no room (out): the pipe is always
+  // empty before a splice in and holds the bytes of a splice out.
+  ssize_t splice_in(int pipe_write, std::size_t bytes) const {
+    return ::splice(fd, nullptr, pipe_write, nullptr, bytes, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+  }
+  ssize_t splice_out(int pipe_read, std::size_t bytes) const {
+    return ::splice(pipe_read, nullptr, fd, nullptr, bytes, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
   }
 };
 

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "core/timer_list.hpp"
 #include "core/units.hpp"
 
 namespace echo {
@@ -14,6 +15,18 @@ CLI::Validator duration_validator() {
       [](std::string& text) -> std::string {
         return parse_duration(text) ? ""
                                     : "'" + text + "' is not a duration (like 250ms, 5s, 2m, off)";
+      },
+      "");
+}
+
+// Connection timeouts are kept in 32-bit milliseconds (core/timer_list.hpp).
+CLI::Validator timeout_validator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const auto duration = parse_duration(text);
+        if (!duration) return "'" + text + "' is not a duration (like 250ms, 5s, 2m, off)";
+        if (*duration > TimerList::kMaxTimeout) return "'" + text + "' is longer than 24 days";
+        return "";
       },
       "");
 }
@@ -60,16 +73,22 @@ ParseOutcome parse_command_line(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{64}, std::size_t{64} << 20).description(""))
       ->default_str("16KiB")
       ->type_name("BYTES");
+  app.add_option("--splice-pipes", c.splice_pipes,
+                 "epoll: pipes per loop for echoing bulk streams by splice(2), 2 descriptors "
+                 "each (0 = always copy)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{4096}).description(""))
+      ->type_name("N");
 
   std::string write_timeout = "5s", idle_timeout = "off", drain_timeout = "5s";
   app.add_option("--write-timeout", write_timeout,
                  "Close a connection whose pending echo makes no progress this long (off = never)")
-      ->check(duration_validator())
+      ->check(timeout_validator())
       ->capture_default_str()
       ->type_name("DURATION");
   app.add_option("--idle-timeout", idle_timeout,
                  "Close a connection with no traffic this long (off = never)")
-      ->check(duration_validator())
+      ->check(timeout_validator())
       ->capture_default_str()
       ->type_name("DURATION");
   app.add_option("--drain-timeout", drain_timeout,

@@ -13,6 +13,7 @@
 #include <bit>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -214,6 +215,38 @@ TEST_P(EchoData, LargeStreamMatchesByHashThenEndsCleanly) {
       << "echoed stream differs from the sent one";
   EXPECT_TRUE(outcome.end == StreamEnd::eof)
       << "expected the server's FIN after the half-close, got " << to_string(outcome.end);
+}
+
+// The epoll engine echoes bulk streams by splice(2) through a pipe from its
+// pool (--splice-pipes); with none it copies. Both must echo exactly, and the
+// loop's exit line (debug) says whether pipes were used.
+TEST(EpollSplice, BulkStreamIsSplicedOrCopiedAsConfiguredAndEchoesExactly) {
+  constexpr std::size_t kBytes = 16u << 20;
+  for (const std::string pipes : {"32", "0"}) {
+    SCOPED_TRACE("--splice-pipes " + pipes);
+    ServerProcess server("epoll",
+                         {"--threads", "1", "--log-level", "debug", "--splice-pipes", pipes});
+    ASSERT_TRUE(server.started());
+    auto fd = connect_loopback(server.port());
+    ASSERT_TRUE(fd);
+    const StreamOutcome outcome = stream_through(fd.get(), kBytes, 4242);
+    EXPECT_EQ(outcome.received.total_bytes(), kBytes);
+    EXPECT_EQ(outcome.received.digest(), outcome.sent.digest());
+    EXPECT_TRUE(outcome.end == StreamEnd::eof) << to_string(outcome.end);
+
+    server.process().send_signal(SIGTERM);
+    ASSERT_EQ(server.process().wait_exit(10s), 0);
+    const std::string log = server.process().stderr_text();
+    const auto at = log.find("splice-pipes created=");
+    ASSERT_NE(at, std::string::npos) << log;
+    const std::string line = log.substr(at, log.find('\n', at) - at);
+    if (pipes == "0") {
+      EXPECT_EQ(line, "splice-pipes created=0 lent=0");
+    } else {
+      EXPECT_NE(line.find("created=1 "), std::string::npos) << line;
+      EXPECT_EQ(line.find("lent=0"), std::string::npos) << line;
+    }
+  }
 }
 
 TEST_P(EchoData, TinyBufferStillEchoesExactly) {

@@ -90,6 +90,8 @@ INSTANTIATE_TEST_SUITE_P(Option, BadOptions,
                                            BadOption{{"--bogus"}, "--bogus"},
                                            BadOption{{"--listen", "nonsense"}, "--listen"},
                                            BadOption{{"--write-timeout", "5x"}, "--write-timeout"},
+                                           BadOption{{"--idle-timeout", "1000h"}, "--idle-timeout"},
+                                           BadOption{{"--splice-pipes", "-1"}, "--splice-pipes"},
                                            BadOption{{"--keepalive", "1,2"}, "--keepalive"}),
                          [](const auto& param_info) {
                            std::string name;
@@ -187,11 +189,26 @@ TEST(Options, HelpMentionsEveryOption) {
   const Finished run = run_to_exit({"--help"});
   ASSERT_TRUE(run.code);
   EXPECT_EQ(*run.code, 0);
-  for (const char* option :
-       {"--help", "--version", "--config", "--listen", "--engine", "--threads", "--reuseport",
-        "--buffer-size", "--write-timeout", "--idle-timeout", "--drain-timeout",
-        "--max-connections", "--backlog", "--nodelay", "--no-nodelay", "--keepalive", "--log-level",
-        "--log-format", "--quiet"}) {
+  for (const char* option : {"--help",
+                             "--version",
+                             "--config",
+                             "--listen",
+                             "--engine",
+                             "--threads",
+                             "--reuseport",
+                             "--buffer-size",
+                             "--splice-pipes",
+                             "--write-timeout",
+                             "--idle-timeout",
+                             "--drain-timeout",
+                             "--max-connections",
+                             "--backlog",
+                             "--nodelay",
+                             "--no-nodelay",
+                             "--keepalive",
+                             "--log-level",
+                             "--log-format",
+                             "--quiet"}) {
     EXPECT_NE(run.stdout_text.find(option), std::string::npos) << option << " missing from --help";
   }
 }

@@ -25,8 +25,8 @@ namespace {
 constexpr std::uint64_t kSpecial = 0xFFFF'FFFF'0000'0000ULL;
 constexpr std::uint64_t kTagWake = kSpecial | 0xFFFF'FFFFULL;
 constexpr std::uint64_t kTagLatch = kSpecial | 0xFFFF'FFFEULL;
-constexpr std::uint64_t kTagListener = kSpecial;        // | listener index
-constexpr std::uint32_t kGenerationMask = 0x7FFF'FFFF;  // never collides with kSpecial
+constexpr std::uint64_t kTagListener = kSpecial;   // | listener index
+constexpr std::uint32_t kGenerationMask = 0xFFFF;  // never collides with kSpecial
 
 constexpr int kMaxEvents = 256;
 constexpr int kAcceptBatch = 64;
@@ -47,6 +47,7 @@ EventLoop::EventLoop(ServerContext& context, std::vector<int> listeners, bool ex
       epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       pool_(config_.buffer_size_bytes),
+      pipes_(config_.splice_pipes, config_.buffer_size_bytes),
       idle_list_(1, config_.idle_timeout),
       write_list_(2, config_.write_timeout),
       closing_list_(3, Shutdown::kFinalFlush) {
@@ -88,6 +89,8 @@ void EventLoop::run() {
     log::flush();
   }
   for (int fd : listeners_) ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+  log::event(log::Level::debug, "splice-pipes",
+             {{"created", pipes_.created()}, {"lent", pipes_.lent()}});
 }
 
 void EventLoop::handle_event(const epoll_event& event) {
@@ -159,9 +162,8 @@ void EventLoop::service(std::uint32_t slot) {
     return;
   }
   net::SocketIo io{c.fd.get()};
-  const PumpResult result = c.stream.pump(io, pool_, kTurnBudgetBytes);
+  const PumpResult result = c.stream.pump(io, pool_, kTurnBudgetBytes, &pipes_);
   c.record.add_in(result.bytes_read);
-  c.record.add_out(result.bytes_written);
   c.record.trace_io(result.bytes_read, result.bytes_written, to_string(result.state));
   switch (result.state) {
     case PumpState::finished:
@@ -188,8 +190,7 @@ void EventLoop::service_closing(std::uint32_t slot) {
   Connection& c = slots_[slot];
   if (c.phase == Phase::final_flush) {
     net::SocketIo io{c.fd.get()};
-    const PumpResult result = c.stream.pump(io, pool_, 0);
-    c.record.add_out(result.bytes_written);
+    const PumpResult result = c.stream.pump(io, pool_, 0, &pipes_);
     if (result.state == PumpState::want_write) return;
     if (result.state == PumpState::failed) {
       close_connection(slot, reason_for_error(result.error), result.error);
@@ -221,9 +222,9 @@ void EventLoop::wait_in(std::uint32_t slot, TimerList* list, bool progressed) {
 void EventLoop::close_connection(std::uint32_t slot, CloseReason reason, int error) {
   Connection& c = slots_[slot];
   wait_in(slot, nullptr, true);
-  c.stream.release(pool_);
+  c.record.log_close(reason, c.stream.pending_bytes(), error);
+  c.stream.release(pool_, &pipes_);
   c.stream = EchoStream{};
-  c.record.log_close(reason, error);
   c.fd.reset();
   c.generation = (c.generation + 1) & kGenerationMask;
   c.phase = Phase::serving;

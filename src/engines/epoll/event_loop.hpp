@@ -12,6 +12,7 @@
 #include "core/buffer_pool.hpp"
 #include "core/connection_record.hpp"
 #include "core/echo_stream.hpp"
+#include "core/pipe_pool.hpp"
 #include "core/server_context.hpp"
 #include "core/slot_table.hpp"
 #include "core/timer_list.hpp"
@@ -38,14 +39,16 @@ class EventLoop {
     fin_sent,     // waiting for the peer to close, discarding what it sends
   };
 
+  // Every idle connection costs one of these (96 bytes): keep it packed.
   struct Connection {
     net::UniqueFd fd;
+    std::uint16_t generation = 0;  // enough to tell a stale event within one batch
+    Phase phase = Phase::serving;
     EchoStream stream;
     ConnectionRecord record;
     TimerLink timer;
-    std::uint32_t generation = 0;
-    Phase phase = Phase::serving;
   };
+  static_assert(sizeof(Connection) <= 96, "idle connections must stay under 100 bytes");
 
   void handle_event(const epoll_event& event);
   void accept_ready(int listen_fd);
@@ -68,6 +71,7 @@ class EventLoop {
   net::UniqueFd epoll_fd_;
   net::UniqueFd wake_fd_;
   BufferPool pool_;
+  PipePool pipes_;
 
   SlotTable<Connection> slots_;
   std::size_t live_ = 0;

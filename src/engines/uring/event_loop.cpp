@@ -477,7 +477,6 @@ void EventLoop::handle_send(std::uint32_t slot, int result) {
     return;
   }
   c.head += static_cast<std::uint32_t>(result);
-  c.record.add_out(static_cast<std::uint64_t>(result));
   c.record.trace_io(0, static_cast<std::uint64_t>(result), "send");
   if (c.head < c.tail) {
     // A short send: the rest goes next, after nothing else of this connection.
@@ -535,7 +534,7 @@ void EventLoop::cancel(std::uint64_t tag) {
 void EventLoop::close_connection(std::uint32_t slot, CloseReason reason, int error) {
   Connection& c = slots_[slot];
   wait_in(slot, nullptr, true);
-  c.record.log_close(reason, error);
+  c.record.log_close(reason, c.tail - c.head, error);
   c.open = false;
   --live_;
   context_.limiter.release();
