@@ -50,17 +50,18 @@ std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a,
 
 // Past the drain deadline: echo what is held, send FIN, and wait (briefly) for
 // the peer to close, discarding its late bytes so our close sends no reset.
-void finish_for_shutdown(int fd, EchoStream& stream, BufferPool& pool, ConnectionRecord& record) {
+void finish_for_shutdown(int fd, EchoStream& stream, BufferPool& pool, PipePool& pipes,
+                         ConnectionRecord& record) {
   const auto give_up = Clock::now() + Shutdown::kFinalFlush;
   stream.stop_reading();
   net::SocketIo io{fd};
   for (;;) {
-    const PumpResult result = stream.pump(io, pool, 0);
+    const PumpResult result = stream.pump(io, pool, 0, &pipes);
     if (result.state != PumpState::want_write) break;
     if (!wait_for(fd, POLLOUT, give_up, -1)) break;
   }
   const std::uint64_t unechoed = stream.pending_bytes();
-  stream.release(pool);
+  stream.release(pool, &pipes);
   ::shutdown(fd, SHUT_WR);
   while (true) {
     const ssize_t n = net::discard_input(fd);
@@ -81,12 +82,14 @@ void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool
   struct FlushOnExit {
     ~FlushOnExit() { log::flush(); }
   } flush_on_exit;
+  // This connection's own pipe, made only if it streams in bulk (--splice-pipes 0: never).
+  PipePool pipes(config.splice_pipes > 0 ? 1 : 0, config.buffer_size_bytes);
   EchoStream stream;
   net::SocketIo io{fd.get()};
   auto last_progress = Clock::now();
 
   for (;;) {
-    const PumpResult result = stream.pump(io, pool, kPumpBudgetBytes);
+    const PumpResult result = stream.pump(io, pool, kPumpBudgetBytes, &pipes);
     record.add_in(result.bytes_read);
     record.trace_io(result.bytes_read, result.bytes_written, to_string(result.state));
     if (result.progressed()) last_progress = Clock::now();
@@ -98,13 +101,13 @@ void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool
     }
     if (result.state == PumpState::failed) {
       record.log_close(reason_for_error(result.error), stream.pending_bytes(), result.error);
-      stream.release(pool);
+      stream.release(pool, &pipes);
       return;
     }
 
     if (result.state == PumpState::more) {
       if (context.shutdown.draining() && Clock::now() >= context.shutdown.drain_deadline()) {
-        finish_for_shutdown(fd.get(), stream, pool, record);
+        finish_for_shutdown(fd.get(), stream, pool, pipes, record);
         return;
       }
       continue;
@@ -125,13 +128,13 @@ void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool
     if (wait_for(fd.get(), writing ? POLLOUT : POLLIN, deadline, latch)) continue;
 
     if (drain_deadline && Clock::now() >= *drain_deadline) {
-      finish_for_shutdown(fd.get(), stream, pool, record);
+      finish_for_shutdown(fd.get(), stream, pool, pipes, record);
       return;
     }
     if (policy_deadline && Clock::now() >= *policy_deadline) {
       record.log_close(writing ? CloseReason::write_timeout : CloseReason::idle_timeout,
                        stream.pending_bytes());
-      stream.release(pool);
+      stream.release(pool, &pipes);
       return;
     }
   }

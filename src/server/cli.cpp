@@ -74,8 +74,8 @@ ParseOutcome parse_command_line(int argc, char** argv) {
       ->default_str("16KiB")
       ->type_name("BYTES");
   app.add_option("--splice-pipes", c.splice_pipes,
-                 "epoll: pipes per loop for echoing bulk streams by splice(2), 2 descriptors "
-                 "each (0 = always copy)")
+                 "Pipes per event loop (blocking, threads: per connection, at most 1) for echoing "
+                 "bulk streams by splice(2), 2 descriptors each; 0 = always copy (uring: unused)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{0}, std::size_t{4096}).description(""))
       ->type_name("N");
