@@ -5,21 +5,39 @@
 #   bench/performance.sh stream     bulk streams (64 KiB writes), 1 and 8 connections
 #   bench/performance.sh churn      connect, echo 64 bytes, close; 8 at a time
 #   bench/performance.sh idle       server RSS per idle connection, 1,000 -> 10,000
-#   bench/performance.sh all        the four, in that order
+#   bench/performance.sh latency    p50/p99/p99.9, open loop at half the lowest
+#                                   closed-loop maximum of the variants (50 x 64 B)
+#   bench/performance.sh unpinned   pingpong 1000 and stream 8, nothing pinned,
+#                                   UNPINNED_THREADS (2) server and echo-bench threads
+#   bench/performance.sh capacity   CAPACITY (19000) held connections: server RSS and
+#                                   kernel memory per connection (slow: not in all)
+#   bench/performance.sh all        all but capacity, in that order
 # The server runs one event loop pinned to core 0, echo-bench one thread pinned
-# to core 1. VARIANTS lists the servers to compare, "label=command;..." (each
-# command gets --listen 127.0.0.1:0 and must print "listening on ADDR:PORT";
-# default: this build's epoll and uring engines, with $OURS below); the first
-# is the baseline of the ratios. ROUNDS (default 5) alternating rounds; each
-# run starts a fresh server. Everything goes to 127.0.0.1; every run is bounded
-# by its duration. RESULTS=FILE keeps every round's record there too (one line
-# per run: WORKLOAD VARIANT round=N NAME=VALUE...), for bench/compare.
+# to core 1 (except in unpinned). VARIANTS lists the servers to compare,
+# "label=command;..." (each command gets --listen 127.0.0.1:0 and must print
+# "listening on ADDR:PORT"; default: this build's epoll and uring engines, with
+# $OURS below); the first is the baseline of the ratios. ROUNDS (default 5;
+# capacity: 1) alternating rounds; each run starts a fresh server. Everything
+# goes to 127.0.0.0/8; every run is bounded (by its duration or timeouts).
+# RESULTS=FILE keeps every round's record there too (one line per run: WORKLOAD
+# VARIANT round=N NAME=VALUE...), for bench/compare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BUILD:-build/release}/src
+if [ "${1:-}" = capacity ]; then
+  ROUNDS=${ROUNDS:-1}  # 19,000 connections a run: one round unless asked
+fi
 ROUNDS=${ROUNDS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 IDLE_COUNTS=${IDLE_COUNTS:-1000,10000}
+# latency: seconds of the closed-loop run that finds each variant's maximum.
+LATENCY_PROBE_SECONDS=${LATENCY_PROBE_SECONDS:-2}
+# unpinned: server threads (replacing a variant's "--threads 1") and echo-bench's.
+UNPINNED_THREADS=${UNPINNED_THREADS:-2}
+# capacity: connections held (one client process holds them all, and it too has
+# the descriptor limit, 20,000 here: at most about 19,990), and their sources.
+CAPACITY=${CAPACITY:-19000}
+CAPACITY_SOURCES=${CAPACITY_SOURCES:-127.0.0.2-127.0.0.5}
 # Our server's settings for every run: one event loop, no per-connection logs.
 OURS="--threads 1 --log-level warn --max-connections 20000"
 VARIANTS=${VARIANTS:-"epoll=$B/echo-server --engine epoll $OURS;uring=$B/echo-server --engine uring $OURS"}
@@ -32,14 +50,41 @@ IFS=';' read -r -a variants <<<"$VARIANTS"
 label() { echo "${1%%=*}"; }
 command_of() { echo "${1#*=}"; }
 
-# start_variant VARIANT : the variant's server (its command plus --listen) on core 0
+# start_variant VARIANT [CPUSET [THREADS]] : the variant's server (its command
+# plus --listen) on CPUSET (default core 0); THREADS replaces a "--threads 1"
+# (or "-t 1", "--threads=1") in the command, which otherwise runs as is.
 start_variant() {
   local -a cmd
+  local i
   read -r -a cmd <<<"$(command_of "$1")"
-  start_server_bin 0 "${cmd[0]}" "${cmd[@]:1}"
+  if [ -n "${3:-}" ]; then
+    for i in "${!cmd[@]}"; do
+      if [[ ${cmd[i]} == --threads || ${cmd[i]} == -t ]] && [ "${cmd[i + 1]:-}" = 1 ]; then
+        cmd[i + 1]=$3
+      elif [ "${cmd[i]}" = --threads=1 ]; then
+        cmd[i]=--threads=$3
+      fi
+    done
+  fi
+  start_server_bin "${2:-0}" "${cmd[0]}" "${cmd[@]:1}"
 }
 
-bench() { taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 -w 1s -d "${SECONDS_PER_RUN}s" --json "$@"; }
+# every CPU this script may run on (its affinity list, e.g. 0-1), for unpinned runs
+all_cpus() { taskset -pc $$ | sed 's/.*: //'; }
+
+bench() { bench_for "$SECONDS_PER_RUN" "$@"; }
+
+# bench_for SECONDS ARGS... : echo-bench, one thread on core 1, 1 s warm-up, JSON
+bench_for() {
+  local seconds=$1
+  shift
+  taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 -w 1s -d "${seconds}s" --json "$@"
+}
+
+# bench_unpinned ARGS... : echo-bench with UNPINNED_THREADS threads on any CPU
+bench_unpinned() {
+  "$B/echo-bench" "127.0.0.1:$port" -t "$UNPINNED_THREADS" -w 1s -d "${SECONDS_PER_RUN}s" --json "$@"
+}
 
 # server_cpu_us BEFORE AFTER JSON : the server's CPU time (user + system, all its
 # threads, from /proc) per message; the ticks span the warm-up too, so the
@@ -143,6 +188,156 @@ idle() {
   done
 }
 
+# latency: each round first finds every variant's maximum (closed-loop ping-pong,
+# 50 connections, 64 B, LATENCY_PROBE_SECONDS), then runs every variant open
+# loop (echo-bench --rate, 50 connections, 64 B) at half the LOWEST of those
+# maxima: the servers are offered the same load, which is what a comparison of
+# their latencies needs (half of each one's own maximum would load the faster
+# servers harder). Records latency50 with that rate, the rate achieved and the
+# variant's own maximum (max_msg_per_s). Server on core 0, echo-bench on core 1.
+latency() {
+  local rate v json
+  for round in $(seq "$ROUNDS"); do
+    local -A max=()
+    for v in "${variants[@]}"; do
+      start_variant "$v"
+      max[$(label "$v")]=$(bench_for "$LATENCY_PROBE_SECONDS" -c 50 -s 64 | json_field '["messages_per_s"]')
+      stop_server
+    done
+    rate=$(printf '%s\n' "${max[@]}" | sort -g | head -1 | awk '{printf "%d", $1 / 2}')
+    [ "$rate" -gt 0 ] || { echo "latency: a variant's maximum is 0 msg/s" >&2; exit 1; }
+    for v in "${variants[@]}"; do
+      start_variant "$v"
+      json=$(bench -c 50 -s 64 --rate "$rate")
+      stop_server
+      record latency50 "$(label "$v")" "$round" \
+        "p99_us=$(echo "$json" | json_field '["latency_ns"]["p99"] / 1000')" \
+        "p999_us=$(echo "$json" | json_field '["latency_ns"]["p99_9"] / 1000')" \
+        "p50_us=$(echo "$json" | json_field '["latency_ns"]["p50"] / 1000')" \
+        "rate=$rate" \
+        "achieved_msg_per_s=$(echo "$json" | json_field '["messages_per_s"]')" \
+        "max_msg_per_s=${max[$(label "$v")]}"
+    done
+  done
+}
+
+# unpinned: ping-pong with 1000 connections and streams with 8, as pingpong and
+# stream, but neither the server nor echo-bench pinned (both may run on every
+# CPU of all_cpus) and both with UNPINNED_THREADS threads: a variant's
+# "--threads 1" becomes "--threads $UNPINNED_THREADS" (a command without it,
+# e.g. one that picks its own thread count, runs as is).
+unpinned() {
+  local cpus before after json v
+  cpus=$(all_cpus)
+  for round in $(seq "$ROUNDS"); do
+    for v in "${variants[@]}"; do
+      start_variant "$v" "$cpus" "$UNPINNED_THREADS"
+      before=$(cpu_ticks "$server_pid")
+      json=$(bench_unpinned -c 1000 -s 64)
+      after=$(cpu_ticks "$server_pid")
+      stop_server
+      record pingpong1000_unpinned "$(label "$v")" "$round" \
+        "msg_per_s=$(echo "$json" | json_field '["messages_per_s"]')" \
+        "server_cpu_us_per_msg=$(server_cpu_us "$before" "$after" "$json")" \
+        "p50_us=$(echo "$json" | json_field '["latency_ns"]["p50"] / 1000')" \
+        "p99_us=$(echo "$json" | json_field '["latency_ns"]["p99"] / 1000')"
+    done
+    for v in "${variants[@]}"; do
+      start_variant "$v" "$cpus" "$UNPINNED_THREADS"
+      before=$(cpu_ticks "$server_pid")
+      json=$(bench_unpinned --stream -c 8 -s 64K)
+      after=$(cpu_ticks "$server_pid")
+      stop_server
+      record stream8_unpinned "$(label "$v")" "$round" \
+        "mb_per_s=$(echo "$json" | json_field '["mb_per_s_received"]')" \
+        "server_cpu_s_per_gb=$(server_cpu_s_per_gb "$before" "$after" "$json")"
+    done
+  done
+}
+
+# capacity: the server (on core 0) holds CAPACITY connections at once, opened
+# round robin from CAPACITY_SOURCES (bind before connect) by one client process
+# (bench/tools/idle_connections.py on core 1; each connection echoes 64 bytes,
+# verified, then stays idle; closed with RST so no TIME_WAIT lingers into the
+# next run). Before the first and with all open: the server's RSS and the
+# kernel's memory (bench/tools/kernel_memory.py: /proc/slabinfo active_objs x
+# objsize per slab, /proc/net/sockstat TCP mem and inuse, /proc/meminfo Slab).
+# On loopback each connection is two sockets on this machine (client's and
+# server's): the kernel figures are per socket, delta / (2 x connections), and
+# kernel_bytes_per_conn (slab + sockstat mem per socket) is the server end's
+# share. The last round's per-slab breakdown and the extrapolation to 100,000
+# and 1,000,000 connections (RSS at start + connections x (RSS + kernel bytes
+# per connection), medians of the rounds) are printed after the records.
+# Each hold is bounded: idle_connections.py --hold 300, and 600 s to get ready.
+capacity() {
+  local v rss_start rss_peak word count held fields client_in client_out client_pid
+  for round in $(seq "$ROUNDS"); do
+    : >"$out/capacity-slabs.txt"
+    for v in "${variants[@]}"; do
+      start_variant "$v"
+      rss_start=$(rss_kib "$server_pid")
+      python3 bench/tools/kernel_memory.py snapshot "$out/kernel-before.json"
+      coproc HOLD {
+        taskset -c 1 python3 bench/tools/idle_connections.py "127.0.0.1:$port" "$CAPACITY" \
+          --sources "$CAPACITY_SOURCES" --abort-close --hold 300
+      }
+      client_in=${HOLD[0]} client_out=${HOLD[1]} client_pid=$HOLD_PID
+      held=""
+      while read -r -t 600 -u "$client_in" word count; do
+        if [ "$word" = ready ]; then
+          held=$count
+          break
+        fi
+      done
+      if [ -z "$held" ]; then
+        echo "capacity: $(label "$v"): the client did not get $CAPACITY connections ready" >&2
+        kill "$client_pid" 2>/dev/null || true
+        exit 1
+      fi
+      rss_peak=$(rss_kib "$server_pid")
+      python3 bench/tools/kernel_memory.py snapshot "$out/kernel-peak.json"
+      echo >&"$client_out"
+      wait "$client_pid" || { echo "capacity: idle_connections.py failed" >&2; exit 1; }
+      stop_server
+      fields=$(python3 bench/tools/kernel_memory.py delta "$out/kernel-before.json" \
+        "$out/kernel-peak.json" "$held" --breakdown "$out/capacity-slabs.txt" \
+        --title "$(label "$v") round $round")
+      # shellcheck disable=SC2086  # fields: NAME=VALUE words
+      record capacity "$(label "$v")" "$round" "connections=$held" \
+        "rss_bytes_per_conn=$(((rss_peak - rss_start) * 1024 / held))" $fields \
+        "rss_start_kib=$rss_start" "rss_peak_kib=$rss_peak"
+    done
+  done
+  echo "# capacity: per-slab kernel memory, round $ROUNDS (objects and bytes: peak - before)"
+  cat "$out/capacity-slabs.txt"
+  capacity_extrapolation
+}
+
+# capacity_extrapolation : per variant, memory at 100,000 and 1,000,000
+# connections, from the medians of its capacity records (a linear model:
+# RSS at start + N x rss_bytes_per_conn, and N x kernel_bytes_per_conn)
+capacity_extrapolation() {
+  local v start rss kernel
+  echo "# capacity: extrapolated server memory (user RSS + kernel), MiB"
+  for v in "${variants[@]}"; do
+    start=$(capacity_median "$v" rss_start_kib)
+    rss=$(capacity_median "$v" rss_bytes_per_conn)
+    kernel=$(capacity_median "$v" kernel_bytes_per_conn)
+    python3 -c "
+start, rss, kernel = $start * 1024, $rss, $kernel
+parts = []
+for n in (100_000, 1_000_000):
+    user, kern = (start + n * rss) / 2**20, n * kernel / 2**20
+    parts.append(f'{n:,} connections: {user:.0f} + {kern:.0f} = {user + kern:.0f}')
+print('# $(label "$v"): ' + '; '.join(parts))"
+  done
+}
+
+# capacity_median VARIANT FIELD : the median of FIELD over VARIANT's capacity records
+capacity_median() {
+  grep "^capacity $(label "$1") " "$out/results" | tr ' ' '\n' | sed -n "s/^$2=//p" | median
+}
+
 summary() {
   echo "# medians of $ROUNDS rounds; ratio = variant / $(label "${variants[0]}")"
   for workload in $(awk '{print $1}' "$out/results" | uniq | sort -u); do
@@ -164,7 +359,10 @@ case "${1:-}" in
   stream) stream ;;
   churn) churn ;;
   idle) idle ;;
-  all) pingpong; stream; churn; idle ;;
-  *) sed -n '2,12p' "$0"; exit 2 ;;
+  latency) latency ;;
+  unpinned) unpinned ;;
+  capacity) capacity ;;
+  all) pingpong; stream; churn; idle; latency; unpinned ;;
+  *) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 2 ;;
 esac
 summary
