@@ -22,10 +22,14 @@ bool ConnectionLimiter::try_acquire() {
   return false;
 }
 
-void ConnectionLimiter::release() {
+void ConnectionLimiter::release() { give_back(true); }
+
+void ConnectionLimiter::cancel() { give_back(false); }
+
+void ConnectionLimiter::give_back(bool log_cleared) {
   active_.fetch_sub(1, std::memory_order_seq_cst);
   if (!waiting_.load(std::memory_order_seq_cst) || !waiting_.exchange(false)) return;
-  if (reported_.exchange(false)) {
+  if (log_cleared && reported_.exchange(false)) {
     log::event(log::Level::info, "limit-cleared", {{"max_connections", max_}});
   }
   std::lock_guard lock(wakers_mutex_);

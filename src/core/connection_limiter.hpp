@@ -20,6 +20,10 @@ class ConnectionLimiter {
   bool try_acquire();
   // Frees a slot and wakes whoever failed to acquire since the last wake.
   void release();
+  // Gives back a slot taken for an accept that found no connection. It wakes the
+  // waiters too (they may have failed because of it) but logs nothing: the limit
+  // was not really left, so the log does not flap "cleared" then "reached".
+  void cancel();
 
   std::size_t active() const noexcept { return active_.load(std::memory_order_relaxed); }
   std::size_t max() const noexcept { return max_; }
@@ -28,6 +32,8 @@ class ConnectionLimiter {
   void add_waker(std::function<void()> waker);
 
  private:
+  void give_back(bool log_cleared);
+
   const std::size_t max_;
   std::atomic<std::size_t> active_{0};
   std::atomic<bool> waiting_{false};

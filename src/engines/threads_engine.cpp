@@ -84,7 +84,7 @@ class ThreadsEngine final : public Engine {
       }
       const int fd = net::accept_connection(listen_fd);
       if (fd < 0) {
-        context.limiter.release();
+        context.limiter.cancel();
         const AcceptFailure failure = classify_accept_failure(-fd);
         if (failure == AcceptFailure::exhausted) {
           backoff_until = std::chrono::steady_clock::now() + kAcceptBackoff;

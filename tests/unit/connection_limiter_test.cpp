@@ -20,5 +20,19 @@ TEST(ConnectionLimiter, CountsAndWakesAfterAFailedAcquire) {
   EXPECT_EQ(wakes, 1) << "no wake when nobody was turned away";
 }
 
+// A slot taken for an accept that found nobody (two loops woken for one
+// connection) is given back with cancel: whoever it turned away is woken.
+TEST(ConnectionLimiter, CancelGivesBackASpeculativeSlotAndWakes) {
+  ConnectionLimiter limiter(1);
+  int wakes = 0;
+  limiter.add_waker([&] { ++wakes; });
+  EXPECT_TRUE(limiter.try_acquire());   // loop A, about to find no connection
+  EXPECT_FALSE(limiter.try_acquire());  // loop B, turned away meanwhile
+  limiter.cancel();
+  EXPECT_EQ(limiter.active(), 0u);
+  EXPECT_EQ(wakes, 1);
+  EXPECT_TRUE(limiter.try_acquire());
+}
+
 }  // namespace
 }  // namespace echo

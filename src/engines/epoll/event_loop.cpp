@@ -123,7 +123,7 @@ void EventLoop::accept_ready(int listen_fd) {
     }
     const int fd = net::accept_connection(listen_fd);
     if (fd < 0) {
-      context_.limiter.release();
+      context_.limiter.cancel();
       const AcceptFailure failure = classify_accept_failure(-fd);
       if (failure == AcceptFailure::would_block) return;
       if (failure == AcceptFailure::exhausted) {
