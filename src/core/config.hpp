@@ -23,7 +23,8 @@ struct ServerConfig {
   bool reuse_port =
       false;  // epoll, uring: a listener per loop (SO_REUSEPORT) instead of one shared
   std::size_t buffer_size_bytes = 16 * 1024;
-  std::size_t splice_pipes = 32;  // pipes per loop (per connection: 1) for bulk echo by splice; 0 = off
+  std::size_t splice_pipes =
+      32;  // pipes per loop (per connection: 1) for bulk echo by splice; 0 = off
   std::chrono::milliseconds write_timeout{5000};  // 0 = off
   std::chrono::milliseconds idle_timeout{0};      // 0 = off
   std::chrono::milliseconds drain_timeout{5000};

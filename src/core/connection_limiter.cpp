@@ -22,9 +22,13 @@ bool ConnectionLimiter::try_acquire() {
   return false;
 }
 
-void ConnectionLimiter::release() { give_back(true); }
+void ConnectionLimiter::release() {
+  give_back(true);
+}
 
-void ConnectionLimiter::cancel() { give_back(false); }
+void ConnectionLimiter::cancel() {
+  give_back(false);
+}
 
 void ConnectionLimiter::give_back(bool log_cleared) {
   active_.fetch_sub(1, std::memory_order_seq_cst);

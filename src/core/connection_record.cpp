@@ -35,9 +35,12 @@ CloseReason reason_for_error(int error) {
 }
 
 ConnectionRecord::ConnectionRecord(int fd)
+    : ConnectionRecord(net::peer_address(fd).value_or(net::Address{})) {}
+
+ConnectionRecord::ConnectionRecord(const net::Address& peer)
     : id_(g_next_id.fetch_add(1, std::memory_order_relaxed)),
-      opened_(std::chrono::steady_clock::now()) {
-  if (auto peer = net::peer_address(fd)) peer_ = net::PeerAddress(*peer);
+      opened_(std::chrono::steady_clock::now()),
+      peer_(peer) {
   if (log::enabled(log::Level::info)) {
     const std::string peer_text = peer_.to_string();
     log::write_event(log::Level::info, "open", {{"id", id_}, {"peer", peer_text}});

@@ -27,8 +27,10 @@ CloseReason reason_for_error(int error);
 class ConnectionRecord {
  public:
   ConnectionRecord() = default;
-  // Assigns an id and logs the open line.
+  // Assigns an id and logs the open line; the peer is asked of the socket.
   explicit ConnectionRecord(int fd);
+  // The same, with the peer address accept returned.
+  explicit ConnectionRecord(const net::Address& peer);
 
   // Bytes echoed are not counted apart: they are the bytes received less those
   // still held at close, which keeps this record (kept by every idle connection)

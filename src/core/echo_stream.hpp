@@ -156,8 +156,11 @@ ssize_t EchoStream::read_some(Io& io, BufferPool& pool, PipePool* pipes) {
       if (n >= 0) return n;
       const int error = errno;
       give_back_pipe(pipes);  // empty: an idle connection holds no pipe
-      errno = error;
-      return n;
+      if (error != EINVAL) {
+        errno = error;
+        return n;
+      }
+      full_reads_ = 0;  // a socket that cannot splice: copy (and count again)
     }
   }
   if (!buffer_) buffer_ = pool.take();

@@ -4,6 +4,7 @@
 // shrunk: the steady state allocates nothing per connection.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -23,6 +24,16 @@ class SlotTable {
     return slot;
   }
   void release(std::uint32_t slot) { free_.push_back(slot); }
+  // Reserves address space for n slots up front. Pages are touched only as
+  // slots are used, so this costs no memory; it saves the copies (and the freed
+  // blocks the allocator keeps resident) of growing by doubling.
+  // Reserving more than kMaxReserved is left to growth.
+  static constexpr std::size_t kMaxReserved = std::size_t{1} << 20;
+  void reserve(std::size_t n) {
+    n = n < kMaxReserved ? n : kMaxReserved;
+    slots_.reserve(n);
+    free_.reserve(n);
+  }
 
   Slot& operator[](std::uint32_t slot) { return slots_[slot]; }
   const Slot& operator[](std::uint32_t slot) const { return slots_[slot]; }

@@ -38,9 +38,11 @@ UniqueFd listen_on(const Address& address, const ListenOptions& options, int* er
   return fd;
 }
 
-int accept_connection(int listen_fd) {
+int accept_connection(int listen_fd, Address* peer) {
   for (;;) {
-    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (peer) peer->length = sizeof peer->storage;
+    const int fd = ::accept4(listen_fd, peer ? peer->sa() : nullptr, peer ? &peer->length : nullptr,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) return fd;
     if (errno != EINTR) return -errno;
   }

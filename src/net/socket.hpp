@@ -20,7 +20,8 @@ struct ListenOptions {
 UniqueFd listen_on(const Address& address, const ListenOptions& options, int* error_code);
 
 // accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC; returns the fd or -errno (EAGAIN included).
-int accept_connection(int listen_fd);
+// With peer, the kernel fills in the client's address too (one getpeername less).
+int accept_connection(int listen_fd, Address* peer = nullptr);
 
 struct KeepAlive {
   std::chrono::seconds idle{0};  // 0 = keep-alive off

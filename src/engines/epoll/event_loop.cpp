@@ -58,6 +58,7 @@ EventLoop::EventLoop(ServerContext& context, std::vector<int> listeners, bool ex
   epoll_event latch{EPOLLIN, {.u64 = kTagLatch}};
   ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, wake_fd_.get(), &wake);
   ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, context_.shutdown.latch_fd(), &latch);
+  slots_.reserve(config_.max_connections);  // any loop may end up holding them all
 }
 
 void EventLoop::wake() const noexcept {
@@ -121,7 +122,8 @@ void EventLoop::accept_ready(int listen_fd) {
       set_accepting();
       return;
     }
-    const int fd = net::accept_connection(listen_fd);
+    net::Address peer;
+    const int fd = net::accept_connection(listen_fd, &peer);
     if (fd < 0) {
       context_.limiter.cancel();
       const AcceptFailure failure = classify_accept_failure(-fd);
@@ -134,16 +136,16 @@ void EventLoop::accept_ready(int listen_fd) {
       continue;
     }
     note_accept_succeeded();
-    add_connection(net::UniqueFd(fd));
+    add_connection(net::UniqueFd(fd), peer);
   }
 }
 
-void EventLoop::add_connection(net::UniqueFd fd) {
+void EventLoop::add_connection(net::UniqueFd fd, const net::Address& peer) {
   configure_connection(fd.get(), config_);
   const std::uint32_t slot = slots_.acquire();
   Connection& c = slots_[slot];
   c.fd = std::move(fd);
-  c.record = ConnectionRecord(c.fd.get());
+  c.record = ConnectionRecord(peer);
   c.phase = Phase::serving;
   ++live_;
 

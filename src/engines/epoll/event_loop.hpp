@@ -52,7 +52,7 @@ class EventLoop {
 
   void handle_event(const epoll_event& event);
   void accept_ready(int listen_fd);
-  void add_connection(net::UniqueFd fd);
+  void add_connection(net::UniqueFd fd, const net::Address& peer);
   void service(std::uint32_t slot);
   void service_closing(std::uint32_t slot);
   void close_connection(std::uint32_t slot, CloseReason reason, int error = 0);

@@ -92,6 +92,7 @@ EventLoop::EventLoop(ServerContext& context, std::vector<int> listeners)
                {{"entries", file_table_size_}, {"error", std::strerror(-result)}});
     file_table_size_ = 0;
   }
+  slots_.reserve(config_.max_connections);  // any loop may end up holding them all
 }
 
 void EventLoop::wake() const noexcept {
@@ -116,6 +117,7 @@ void EventLoop::run() {
 
     buffers_.refill();
     submit_and_wait();
+    ++turn_;
     now_ = Clock::now();
     reap_completions(true);
     expire_timers();
@@ -376,6 +378,12 @@ void EventLoop::start_recv(std::uint32_t slot) {
   io_uring_sqe* sqe = next_sqe();
   io_uring_prep_recv(sqe, c.fd.get(), nullptr, buffers_.buffer_bytes(), 0);
   target_file(sqe, slot);
+  // With many connections a client's next message comes long after its echo:
+  // without the flag the kernel first tries the recv, fails, and only then arms
+  // its poll. With few, the next message is often there already; then a poll
+  // first would cost a wake-up. The connection's last recv tells which.
+  if (c.recv_waited && poll_first_) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+  c.recv_turn = turn_;
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = buffers_.group_id();
   tag_operation(sqe, slot, TagKind::recv);
@@ -416,6 +424,7 @@ void EventLoop::handle_readable(std::uint32_t slot) {
   io_uring_sqe* sqe = next_sqe();
   io_uring_prep_recv(sqe, c.fd.get(), c.spill.get(), spill_pool_.buffer_size(), 0);
   target_file(sqe, slot);
+  c.recv_turn = turn_;
   tag_operation(sqe, slot, TagKind::recv);
 }
 
@@ -427,6 +436,9 @@ void EventLoop::handle_recv(std::uint32_t slot, int result, std::uint32_t flags)
       c.buffer_id = static_cast<std::uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
     c.head = 0;
     c.tail = static_cast<std::uint32_t>(result);
+    // Prepared in turn N, submitted at the start of N + 1: completing then means
+    // the data was already there.
+    c.recv_waited = static_cast<std::uint8_t>(turn_ - c.recv_turn) > 1;
     c.record.add_in(static_cast<std::uint64_t>(result));
     c.record.trace_io(static_cast<std::uint64_t>(result), 0, "recv");
     // Past the drain deadline the connection stays under the final-flush timer.
@@ -459,6 +471,11 @@ void EventLoop::handle_recv(std::uint32_t slot, int result, std::uint32_t flags)
     return;
   }
   if (result == -EINTR || result == -EAGAIN) {
+    start_recv(slot);
+    return;
+  }
+  if (result == -EINVAL && c.recv_waited && poll_first_) {
+    poll_first_ = false;  // a kernel before 5.19: plain recvs from now on
     start_recv(slot);
     return;
   }
@@ -557,6 +574,7 @@ void EventLoop::release_slot(std::uint32_t slot) {
   c.record = ConnectionRecord{};
   c.generation = (c.generation + 1) & kGenerationMask;
   c.phase = Phase::serving;
+  c.recv_waited = false;
   slots_.release(slot);
 }
 
