@@ -20,10 +20,10 @@ void BM_BufferPool_TakeGiveBack(benchmark::State& state) {
   echo::BufferPool pool(kBufferBytes, kMaxCached);
   pool.give_back(pool.take());  // warm: the first take allocates
   for (auto _ : state) {
-    echo::BufferPool::Buffer buffer = pool.take();
-    std::byte* data = buffer.get();
+    const echo::BufferPool::Id buffer = pool.take();
+    std::byte* data = pool.data(buffer);
     benchmark::DoNotOptimize(data);
-    pool.give_back(std::move(buffer));
+    pool.give_back(buffer);
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -32,14 +32,14 @@ BENCHMARK(BM_BufferPool_TakeGiveBack);
 void BM_BufferPool_Burst(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   echo::BufferPool pool(kBufferBytes, kMaxCached);
-  std::vector<echo::BufferPool::Buffer> held(n);
+  std::vector<echo::BufferPool::Id> held(n);
   for (auto& buffer : held) buffer = pool.take();
-  for (auto& buffer : held) pool.give_back(std::move(buffer));
+  for (auto& buffer : held) pool.give_back(buffer);
   for (auto _ : state) {
     for (auto& buffer : held) buffer = pool.take();
     benchmark::DoNotOptimize(held.data());
     benchmark::ClobberMemory();
-    for (auto& buffer : held) pool.give_back(std::move(buffer));
+    for (auto& buffer : held) pool.give_back(buffer);
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));  // items = take/give_back pairs
 }

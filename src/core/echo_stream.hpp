@@ -6,6 +6,16 @@
 // The buffer is borrowed from a BufferPool only while bytes are in flight, so an
 // idle connection holds no buffer at all.
 //
+// Two kinds of engine drive it. A readiness engine (epoll, threads, blocking)
+// calls pump() with an Io that makes the system calls. A completion engine
+// (uring) makes its own calls and reports them: may_receive() (may a recv be
+// armed?), receive_buffer() / received() / received_provided() (where a recv
+// lands, and what arrived), unsent() / sent() (what to send, and what went).
+// pump() is written in those same calls, so the rules -- read only into an
+// empty buffer (the per-connection bound and backpressure), echo in order,
+// finish after the peer's FIN once everything is echoed, hold nothing while
+// idle -- exist once.
+//
 // Bulk traffic goes by splice(2) instead, through a pipe borrowed from a
 // PipePool the same way: once two reads in a row have filled the whole buffer
 // the stream is streaming, and its next reads move socket -> pipe -> socket with
@@ -25,6 +35,7 @@
 
 #include "core/buffer_pool.hpp"
 #include "core/pipe_pool.hpp"
+#include "core/provided_buffers.hpp"
 
 namespace echo {
 
@@ -63,6 +74,11 @@ inline const char* to_string(PumpState state) {
 
 class EchoStream {
  public:
+  // Where the bytes held are: nowhere, a pool buffer, a splice pipe, or a buffer
+  // the kernel picked (ProvidedBuffers).
+  enum class Lease : std::uint8_t { none, buffer, pipe, provided };
+
+  // --- Readiness drivers.
   // Moves bytes until the socket would block, the peer is done, or budget_bytes
   // have been read. Io needs `ssize_t read(std::span<std::byte>)` and
   // `ssize_t write(std::span<const std::byte>)` returning -1 with errno like the
@@ -72,17 +88,74 @@ class EchoStream {
   template <class Io>
   PumpResult pump(Io& io, BufferPool& pool, std::size_t budget_bytes, PipePool* pipes = nullptr);
 
-  // The connection will be closed: give the buffer or pipe back.
-  void release(BufferPool& pool, PipePool* pipes = nullptr) noexcept {
-    pool.give_back(std::move(buffer_));
-    give_back_pipe(pipes);
+  // --- Completion drivers.
+  // Whether a recv may be armed now: nothing is held (so it may fill a whole
+  // buffer without passing the bound) and the peer has not finished.
+  bool may_receive() const noexcept { return pending_bytes() == 0 && !peer_eof_; }
+  // Where the next recv may land when the engine supplies the memory: a pool
+  // buffer, taken now if none is held. Only while may_receive().
+  std::span<std::byte> receive_buffer(BufferPool& pool) {
+    if (lease_ != Lease::buffer) {
+      lease_id_ = pool.take();
+      lease_ = Lease::buffer;
+    }
+    return {pool.data(lease_id_), pool.buffer_size()};
+  }
+  // n bytes arrived in receive_buffer() (or, pumping, in the pipe); 0 = the
+  // peer's FIN.
+  void received(std::size_t n) noexcept {
+    head_ = 0;
+    tail_ = static_cast<std::uint32_t>(n);
+    if (n == 0) peer_eof_ = true;
+  }
+  // n > 0 bytes arrived in a buffer the kernel picked; the stream holds it
+  // until they are echoed. Only while may_receive() and nothing is leased.
+  void received_provided(ProvidedBuffers::Id id, std::size_t n) noexcept {
+    lease_ = Lease::provided;
+    lease_id_ = id;
+    received(n);
+  }
+  // What should be sent next: the bytes held, in order (not for a pipe lease).
+  std::span<const std::byte> unsent(const BufferPool& pool,
+                                    const ProvidedBuffers* provided = nullptr) const noexcept {
+    const std::byte* base = lease_ == Lease::provided
+                                ? provided->data(static_cast<ProvidedBuffers::Id>(lease_id_))
+                                : pool.data(lease_id_);
+    return {base + head_, tail_ - head_};
+  }
+  // n bytes of unsent() went out. True once nothing is pending.
+  bool sent(std::size_t n) noexcept {
+    head_ += static_cast<std::uint32_t>(n);
+    if (head_ < tail_) return false;
     head_ = tail_ = 0;
+    return true;
+  }
+  // Nothing pending, waiting for input: give back the buffer held, so an idle
+  // connection holds none. No-op while bytes are pending or a pipe is lent.
+  void settle(BufferPool& pool, ProvidedBuffers* provided = nullptr) noexcept {
+    if (pending_bytes() > 0) return;
+    if (lease_ == Lease::buffer) pool.give_back(lease_id_);
+    if (lease_ == Lease::provided) provided->give_back(static_cast<ProvidedBuffers::Id>(lease_id_));
+    if (lease_ != Lease::pipe) lease_ = Lease::none;
+  }
+  // The peer finished and everything it sent was echoed: send FIN and close.
+  bool finished() const noexcept { return peer_eof_ && pending_bytes() == 0; }
+
+  // --- Both.
+  // The connection will be closed: give back whatever is held.
+  void release(BufferPool& pool, PipePool* pipes = nullptr,
+               ProvidedBuffers* provided = nullptr) noexcept {
+    if (lease_ == Lease::pipe) give_back_pipe(pipes);
+    head_ = tail_ = 0;
+    settle(pool, provided);
   }
 
   std::size_t pending_bytes() const noexcept { return tail_ - head_; }
   bool peer_finished() const noexcept { return peer_eof_; }
-  bool holds_buffer() const noexcept { return static_cast<bool>(buffer_); }
-  bool holds_pipe() const noexcept { return pipe_ != PipePool::kNone; }
+  bool holds_buffer() const noexcept {
+    return lease_ == Lease::buffer || lease_ == Lease::provided;
+  }
+  bool holds_pipe() const noexcept { return lease_ == Lease::pipe; }
   // Draining for shutdown: stop reading, echo what is held, then finish.
   void stop_reading() noexcept { peer_eof_ = true; }
 
@@ -91,38 +164,39 @@ class EchoStream {
   static constexpr std::uint8_t kBulkAfter = 2;
 
   template <class Io>
-  bool flush(Io& io, PipePool* pipes, PumpResult& result);
+  bool flush(Io& io, BufferPool& pool, PipePool* pipes, PumpResult& result);
   template <class Io>
   ssize_t read_some(Io& io, BufferPool& pool, PipePool* pipes);
   void give_back_pipe(PipePool* pipes) noexcept {
-    if (pipe_ == PipePool::kNone || pipes == nullptr) return;
-    pipes->give_back(pipe_, pending_bytes() > 0);
-    pipe_ = PipePool::kNone;
+    if (lease_ != Lease::pipe || pipes == nullptr) return;
+    pipes->give_back(static_cast<PipePool::Id>(lease_id_), pending_bytes() > 0);
+    lease_ = Lease::none;
   }
 
-  BufferPool::Buffer buffer_;
-  std::uint32_t head_ = 0;  // first byte not yet echoed (of the buffer or the pipe)
-  std::uint32_t tail_ = 0;  // one past the last byte read
+  // 16 bytes, kept by every connection of every engine.
+  std::uint32_t lease_id_ = 0;  // the buffer's (or pipe's) id in its lender
+  std::uint32_t head_ = 0;      // first byte not yet echoed (of the buffer or the pipe)
+  std::uint32_t tail_ = 0;      // one past the last byte read
+  Lease lease_ = Lease::none;
   bool peer_eof_ = false;
-  std::uint8_t full_reads_ = 0;          // reads in a row that filled the buffer, up to kBulkAfter
-  PipePool::Id pipe_ = PipePool::kNone;  // held while splicing
+  std::uint8_t full_reads_ = 0;  // reads in a row that filled the buffer, up to kBulkAfter
 };
 
 template <class Io>
-bool EchoStream::flush(Io& io, PipePool* pipes, PumpResult& result) {
-  while (head_ < tail_) {
+bool EchoStream::flush(Io& io, BufferPool& pool, PipePool* pipes, PumpResult& result) {
+  while (pending_bytes() > 0) {
     ssize_t n;
-    if (pipe_ != PipePool::kNone) {
+    if (lease_ == Lease::pipe) {
       if constexpr (requires { io.splice_out(0, std::size_t{}); }) {
-        n = io.splice_out(pipes->read_end(pipe_), tail_ - head_);
+        n = io.splice_out(pipes->read_end(static_cast<PipePool::Id>(lease_id_)), pending_bytes());
       } else {
         n = -1, errno = EINVAL;  // unreachable: only a splicing Io is given pipes
       }
     } else {
-      n = io.write(std::span<const std::byte>(buffer_.get() + head_, tail_ - head_));
+      n = io.write(unsent(pool));
     }
     if (n > 0) {
-      head_ += static_cast<std::uint32_t>(n);
+      sent(static_cast<std::size_t>(n));
       result.bytes_written += static_cast<std::size_t>(n);
       continue;
     }
@@ -135,7 +209,6 @@ bool EchoStream::flush(Io& io, PipePool* pipes, PumpResult& result) {
     }
     return false;
   }
-  head_ = tail_ = 0;
   return true;
 }
 
@@ -143,13 +216,17 @@ bool EchoStream::flush(Io& io, PipePool* pipes, PumpResult& result) {
 template <class Io>
 ssize_t EchoStream::read_some(Io& io, BufferPool& pool, PipePool* pipes) {
   if constexpr (requires { io.splice_in(0, std::size_t{}); }) {
-    if (pipes && full_reads_ >= kBulkAfter && pipe_ == PipePool::kNone) {
-      pipe_ = pipes->take();  // none free: copy this time
-      if (pipe_ != PipePool::kNone) pool.give_back(std::move(buffer_));
+    if (pipes && full_reads_ >= kBulkAfter && lease_ != Lease::pipe) {
+      const PipePool::Id pipe = pipes->take();  // none free: copy this time
+      if (pipe != PipePool::kNone) {
+        settle(pool);
+        lease_ = Lease::pipe;
+        lease_id_ = pipe;
+      }
     }
-    if (pipe_ != PipePool::kNone) {
+    if (lease_ == Lease::pipe) {
       const std::size_t chunk = pipes->chunk_bytes();
-      const ssize_t n = io.splice_in(pipes->write_end(pipe_), chunk);
+      const ssize_t n = io.splice_in(pipes->write_end(static_cast<PipePool::Id>(lease_id_)), chunk);
       if (n > 0 && static_cast<std::size_t>(n) < chunk / 4) {
         full_reads_ = 0;  // a small message: copy from the next read on
       }
@@ -163,8 +240,7 @@ ssize_t EchoStream::read_some(Io& io, BufferPool& pool, PipePool* pipes) {
       full_reads_ = 0;  // a socket that cannot splice: copy (and count again)
     }
   }
-  if (!buffer_) buffer_ = pool.take();
-  const ssize_t n = io.read(std::span<std::byte>(buffer_.get(), pool.buffer_size()));
+  const ssize_t n = io.read(receive_buffer(pool));
   if (n > 0) {
     const bool full = static_cast<std::size_t>(n) == pool.buffer_size();
     full_reads_ = full ? static_cast<std::uint8_t>(std::min<int>(full_reads_ + 1, kBulkAfter)) : 0;
@@ -176,11 +252,11 @@ template <class Io>
 PumpResult EchoStream::pump(Io& io, BufferPool& pool, std::size_t budget_bytes, PipePool* pipes) {
   PumpResult result;
   for (;;) {
-    if (!flush(io, pipes, result)) return result;
+    if (!flush(io, pool, pipes, result)) return result;
     // Empty now: a pipe left over from a bulk run goes back once it is not wanted.
-    if (pipe_ != PipePool::kNone && (peer_eof_ || full_reads_ < kBulkAfter)) give_back_pipe(pipes);
-    if (peer_eof_) {
-      pool.give_back(std::move(buffer_));
+    if (lease_ == Lease::pipe && (peer_eof_ || full_reads_ < kBulkAfter)) give_back_pipe(pipes);
+    if (finished()) {
+      settle(pool);
       result.state = PumpState::finished;
       return result;
     }
@@ -188,21 +264,17 @@ PumpResult EchoStream::pump(Io& io, BufferPool& pool, std::size_t budget_bytes, 
       result.state = PumpState::more;
       return result;
     }
-    // The buffer (or pipe) is empty here (flush drained it), so a read may fill
-    // all of it: bytes held never exceed the pool's buffer size.
+    // may_receive() holds here (flush drained the buffer or pipe), so a read may
+    // fill all of it: bytes held never exceed the pool's buffer size.
     const ssize_t n = read_some(io, pool, pipes);
-    if (n > 0) {
-      tail_ = static_cast<std::uint32_t>(n);
+    if (n >= 0) {
+      received(static_cast<std::size_t>(n));
       result.bytes_read += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (n == 0) {
-      peer_eof_ = true;
       continue;
     }
     if (errno == EINTR) continue;
     const int error = errno;
-    pool.give_back(std::move(buffer_));
+    settle(pool);
     if (error == EAGAIN || error == EWOULDBLOCK) {
       result.state = PumpState::want_read;
     } else {

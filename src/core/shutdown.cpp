@@ -29,8 +29,10 @@ Shutdown::~Shutdown() {
   signal_thread_.join();
 }
 
-void Shutdown::begin() {
-  if (draining_.load(std::memory_order_acquire)) return;
+bool Shutdown::begin() {
+  // One caller wins, even when a signal and an embedder call race: the
+  // deadline is set and the listeners are shut exactly once.
+  if (begun_.exchange(true, std::memory_order_acq_rel)) return false;
   const auto deadline = Clock::now() + drain_timeout_;
   deadline_ticks_.store(deadline.time_since_epoch().count(), std::memory_order_relaxed);
   // shutdown(2) on a listening socket makes the kernel refuse new connects; the
@@ -40,6 +42,7 @@ void Shutdown::begin() {
   draining_.store(true, std::memory_order_release);
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto written = ::write(latch_.get(), &one, sizeof one);
+  return true;
 }
 
 Shutdown::Clock::time_point Shutdown::drain_deadline() const noexcept {
@@ -76,8 +79,7 @@ void Shutdown::install_signal_handling() {
       signalfd_siginfo info{};
       if (::read(signals.get(), &info, sizeof info) != sizeof info) continue;
       const int signal_number = static_cast<int>(info.ssi_signo);
-      if (!draining()) {
-        begin();
+      if (begin()) {
         log::event(log::Level::info, "draining",
                    {{"signal", sigabbrev_np(signal_number)},
                     {"drain_timeout_ms", drain_timeout_.count()}});

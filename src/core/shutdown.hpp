@@ -37,7 +37,8 @@ class Shutdown {
   // Starts the drain as if a signal had come (tests and embedders). The listeners
   // named here are shut down at once, from the signalling thread, so new connects
   // are refused even while an engine is busy; their owners still close them.
-  void begin();
+  // Returns true for the call that started it, false if it had begun already.
+  bool begin();
   void set_listeners(std::vector<int> fds) { listener_fds_ = std::move(fds); }
 
   bool draining() const noexcept { return draining_.load(std::memory_order_acquire); }
@@ -53,6 +54,7 @@ class Shutdown {
  private:
   std::chrono::milliseconds drain_timeout_;
   net::UniqueFd latch_;
+  std::atomic<bool> begun_{false};
   std::atomic<bool> draining_{false};
   std::atomic<Clock::rep> deadline_ticks_{0};
   std::vector<int> listener_fds_;

@@ -28,8 +28,13 @@ class BlockingEngine final : public Engine {
       if (::poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR
       for (std::size_t i = 0; i + 1 < fds.size() && !context.shutdown.draining(); ++i) {
         if (!(fds[i].revents & POLLIN)) continue;
-        const int fd = net::accept_connection(fds[i].fd);
+        // The limit is taken before accept, as in every engine (at most one
+        // client at a time here, so it is free unless --max-connections is 0).
+        if (!context.limiter.try_acquire()) continue;
+        net::Address peer;
+        const int fd = net::accept_connection(fds[i].fd, &peer);
         if (fd < 0) {
+          context.limiter.cancel();
           if (classify_accept_failure(-fd) == AcceptFailure::exhausted) {
             pollfd latch{context.shutdown.latch_fd(), POLLIN, 0};
             ::poll(&latch, 1, static_cast<int>(kAcceptBackoff.count()));
@@ -37,9 +42,7 @@ class BlockingEngine final : public Engine {
           continue;
         }
         note_accept_succeeded();
-        context.limiter.try_acquire();  // always succeeds: one client at a time
-        serve_connection(net::UniqueFd(fd), context, pool);
-        context.limiter.release();
+        serve_connection(net::UniqueFd(fd), peer, context, pool);
       }
     }
   }

@@ -24,11 +24,13 @@ template <class MakeLoop>
 void run_event_loops(ServerContext& context, unsigned count, MakeLoop make_loop) {
   const bool shared_listener = context.listeners.size() == 1;
   std::vector<decltype(make_loop(context, std::vector<int>{}, shared_listener))> loops;
+  // Declared after the loops, so no waker can reach a loop that is gone.
+  std::vector<ConnectionLimiter::Registration> wakers;
   for (unsigned i = 0; i < count; ++i) {
     std::vector<int> fds;
     for (auto& fd : context.listeners.at(shared_listener ? 0 : i)) fds.push_back(fd.get());
     loops.push_back(make_loop(context, std::move(fds), shared_listener));
-    context.limiter.add_waker([loop = loops.back().get()] { loop->wake(); });
+    wakers.push_back(context.limiter.add_waker([loop = loops.back().get()] { loop->wake(); }));
   }
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < count; ++i) {

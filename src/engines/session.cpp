@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 
+#include "core/connection_lifecycle.hpp"
 #include "core/connection_record.hpp"
 #include "core/connection_setup.hpp"
 #include "core/echo_stream.hpp"
@@ -50,8 +51,8 @@ std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a,
 
 // Past the drain deadline: echo what is held, send FIN, and wait (briefly) for
 // the peer to close, discarding its late bytes so our close sends no reset.
-void finish_for_shutdown(int fd, EchoStream& stream, BufferPool& pool, PipePool& pipes,
-                         ConnectionRecord& record) {
+void finish_for_shutdown(ServerContext& context, int fd, EchoStream& stream, BufferPool& pool,
+                         PipePool& pipes, ConnectionRecord& record) {
   const auto give_up = Clock::now() + Shutdown::kFinalFlush;
   stream.stop_reading();
   net::SocketIo io{fd};
@@ -68,15 +69,16 @@ void finish_for_shutdown(int fd, EchoStream& stream, BufferPool& pool, PipePool&
     if (n == 0 || (n < 0 && n != -EAGAIN)) break;
     if (n == -EAGAIN && !wait_for(fd, POLLIN, give_up, -1)) break;
   }
-  record.log_close(CloseReason::shutdown, unechoed);
+  end_connection(context, record, CloseReason::shutdown, unechoed);
 }
 
 }  // namespace
 
-void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool) {
+void serve_connection(net::UniqueFd fd, const net::Address& peer, ServerContext& context,
+                      BufferPool& pool) {
   const ServerConfig& config = context.config;
   configure_connection(fd.get(), config);
-  ConnectionRecord record(fd.get());
+  ConnectionRecord record = begin_connection(context, peer);
   log::flush();
   // Every return below has logged the close line: flush it on the way out.
   struct FlushOnExit {
@@ -96,18 +98,19 @@ void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool
 
     if (result.state == PumpState::finished) {
       ::shutdown(fd.get(), SHUT_WR);
-      record.log_close(CloseReason::eof, 0);
+      end_connection(context, record, CloseReason::eof, 0);
       return;
     }
     if (result.state == PumpState::failed) {
-      record.log_close(reason_for_error(result.error), stream.pending_bytes(), result.error);
+      end_connection(context, record, reason_for_error(result.error), stream.pending_bytes(),
+                     result.error);
       stream.release(pool, &pipes);
       return;
     }
 
     if (result.state == PumpState::more) {
       if (context.shutdown.draining() && Clock::now() >= context.shutdown.drain_deadline()) {
-        finish_for_shutdown(fd.get(), stream, pool, pipes, record);
+        finish_for_shutdown(context, fd.get(), stream, pool, pipes, record);
         return;
       }
       continue;
@@ -128,12 +131,13 @@ void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool
     if (wait_for(fd.get(), writing ? POLLOUT : POLLIN, deadline, latch)) continue;
 
     if (drain_deadline && Clock::now() >= *drain_deadline) {
-      finish_for_shutdown(fd.get(), stream, pool, pipes, record);
+      finish_for_shutdown(context, fd.get(), stream, pool, pipes, record);
       return;
     }
     if (policy_deadline && Clock::now() >= *policy_deadline) {
-      record.log_close(writing ? CloseReason::write_timeout : CloseReason::idle_timeout,
-                       stream.pending_bytes());
+      end_connection(context, record,
+                     writing ? CloseReason::write_timeout : CloseReason::idle_timeout,
+                     stream.pending_bytes());
       stream.release(pool, &pipes);
       return;
     }

@@ -6,10 +6,14 @@
 
 #include "core/buffer_pool.hpp"
 #include "core/server_context.hpp"
+#include "net/address.hpp"
 #include "net/unique_fd.hpp"
 
 namespace echo {
 
-void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool);
+// The connection's limiter slot was reserved (limiter.try_acquire) and the
+// admission step took it; serving commits the slot and gives it back at the end.
+void serve_connection(net::UniqueFd fd, const net::Address& peer, ServerContext& context,
+                      BufferPool& pool);
 
 }  // namespace echo

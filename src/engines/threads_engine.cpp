@@ -35,7 +35,8 @@ class ThreadsEngine final : public Engine {
  public:
   void run(ServerContext& context) override {
     net::UniqueFd slot_freed(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    context.limiter.add_waker([fd = slot_freed.get()] {
+    // Dropped before slot_freed closes: no release can write to a reused number.
+    const auto waker = context.limiter.add_waker([fd = slot_freed.get()] {
       const std::uint64_t one = 1;
       [[maybe_unused]] auto n = ::write(fd, &one, sizeof one);
     });
@@ -71,6 +72,7 @@ class ThreadsEngine final : public Engine {
  private:
   struct SessionStart {
     net::UniqueFd fd;
+    net::Address peer;
     ServerContext* context;
     ThreadsEngine* engine;
   };
@@ -82,7 +84,8 @@ class ThreadsEngine final : public Engine {
         at_limit_ = true;  // the failed acquire armed the waker
         return;
       }
-      const int fd = net::accept_connection(listen_fd);
+      net::Address peer;
+      const int fd = net::accept_connection(listen_fd, &peer);
       if (fd < 0) {
         context.limiter.cancel();
         const AcceptFailure failure = classify_accept_failure(-fd);
@@ -93,12 +96,12 @@ class ThreadsEngine final : public Engine {
         continue;
       }
       note_accept_succeeded();
-      start_session(net::UniqueFd(fd), context);
+      start_session(net::UniqueFd(fd), peer, context);
     }
   }
 
-  void start_session(net::UniqueFd fd, ServerContext& context) {
-    auto start = std::make_unique<SessionStart>(SessionStart{std::move(fd), &context, this});
+  void start_session(net::UniqueFd fd, const net::Address& peer, ServerContext& context) {
+    auto start = std::make_unique<SessionStart>(SessionStart{std::move(fd), peer, &context, this});
     {
       std::lock_guard lock(mutex_);
       ++live_sessions_;
@@ -116,7 +119,8 @@ class ThreadsEngine final : public Engine {
     }
     log::event(log::Level::warn, "thread-failed", {{"error", std::strerror(error)}});
     start.reset();  // closes the connection
-    session_ended(context);
+    context.limiter.cancel();
+    session_ended();
   }
 
   static void* session_main(void* raw) {
@@ -124,14 +128,13 @@ class ThreadsEngine final : public Engine {
     ServerContext& context = *start->context;
     {
       BufferPool pool(context.config.buffer_size_bytes, 1);
-      serve_connection(std::move(start->fd), context, pool);
+      serve_connection(std::move(start->fd), start->peer, context, pool);
     }
-    start->engine->session_ended(context);
+    start->engine->session_ended();
     return nullptr;
   }
 
-  void session_ended(ServerContext& context) {
-    context.limiter.release();
+  void session_ended() {
     std::lock_guard lock(mutex_);
     if (--live_sessions_ == 0) all_done_.notify_all();
   }

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <string>
+#include <vector>
 
 namespace echo {
 namespace {
@@ -158,17 +160,95 @@ TEST(EchoStream, StopReadingFlushesWhatIsHeldAndFinishes) {
 
 TEST(BufferPool, ReusesBuffersAndCapsTheCache) {
   BufferPool pool(32, 2);
-  auto a = pool.take();
-  const std::byte* address = a.get();
-  pool.give_back(std::move(a));
-  auto b = pool.take();
-  EXPECT_EQ(b.get(), address) << "a returned buffer is handed out again";
-  auto c = pool.take();
-  auto d = pool.take();
-  pool.give_back(std::move(b));
-  pool.give_back(std::move(c));
-  pool.give_back(std::move(d));
+  const BufferPool::Id a = pool.take();
+  const std::byte* address = pool.data(a);
+  pool.give_back(a);
+  const BufferPool::Id b = pool.take();
+  EXPECT_EQ(pool.data(b), address) << "a returned buffer is handed out again";
+  const BufferPool::Id c = pool.take();
+  const BufferPool::Id d = pool.take();
+  pool.give_back(b);
+  pool.give_back(c);
+  pool.give_back(d);
   EXPECT_EQ(pool.cached(), 2u);
+  // The third went back to the allocator; its id is reused with new memory.
+  const BufferPool::Id e = pool.take();
+  const BufferPool::Id f = pool.take();
+  const BufferPool::Id g = pool.take();
+  EXPECT_NE(pool.data(g), nullptr);
+  EXPECT_EQ(pool.cached(), 0u);
+  for (const BufferPool::Id id : {e, f, g}) pool.give_back(id);
+}
+
+// The completion-style calls (the uring engine's driver) against a fake kernel
+// that sends 3 bytes per call: the same bound, order, half-close and idle rule.
+struct FakeProvided : ProvidedBuffers {
+  explicit FakeProvided(std::size_t bytes) : memory(bytes * 4) {
+    base_ = memory.data();
+    buffer_bytes_ = bytes;
+    returned_.reserve(4);
+  }
+  std::vector<std::byte> memory;
+  std::size_t returned() const { return returned_.size(); }
+};
+
+// Sends everything unsent() offers, at most 3 bytes per "send completion".
+std::string send_all_three_at_a_time(EchoStream& stream, BufferPool& pool,
+                                     const ProvidedBuffers* provided) {
+  std::string out;
+  for (;;) {
+    const auto bytes = stream.unsent(pool, provided);
+    const std::size_t n = std::min<std::size_t>(bytes.size(), 3);
+    out.append(reinterpret_cast<const char*>(bytes.data()), n);
+    if (stream.sent(n)) return out;
+  }
+}
+
+TEST(EchoStreamCompletion, ProvidedBufferIsEchoedInOrderThenGivenBack) {
+  BufferPool pool(16);
+  FakeProvided provided(16);
+  EchoStream stream;
+  ASSERT_TRUE(stream.may_receive());
+  std::memcpy(provided.data(2), "hello, world", 12);
+  stream.received_provided(2, 12);
+  EXPECT_FALSE(stream.may_receive()) << "no recv may be armed while bytes are held (the bound)";
+  EXPECT_TRUE(stream.holds_buffer());
+  EXPECT_EQ(send_all_three_at_a_time(stream, pool, &provided), "hello, world");
+  EXPECT_TRUE(stream.may_receive());
+  stream.settle(pool, &provided);
+  EXPECT_FALSE(stream.holds_buffer()) << "an idle connection must not hold a buffer";
+  EXPECT_EQ(provided.returned(), 1u);
+}
+
+TEST(EchoStreamCompletion, PoolBufferRecvThenFinAfterEverythingIsEchoed) {
+  BufferPool pool(8);
+  EchoStream stream;
+  auto into = stream.receive_buffer(pool);
+  ASSERT_EQ(into.size(), 8u);
+  std::memcpy(into.data(), "abcdefgh", 8);
+  stream.received(8);
+  EXPECT_EQ(stream.pending_bytes(), 8u);
+  EXPECT_EQ(send_all_three_at_a_time(stream, pool, nullptr), "abcdefgh");
+  stream.received(0);  // the peer's FIN
+  EXPECT_TRUE(stream.finished());
+  EXPECT_FALSE(stream.may_receive());
+  stream.settle(pool);
+  EXPECT_FALSE(stream.holds_buffer());
+  EXPECT_EQ(pool.cached(), 1u);
+}
+
+TEST(EchoStreamCompletion, StopReadingFinishesOnceTheHeldBytesAreSent) {
+  BufferPool pool(16);
+  FakeProvided provided(16);
+  EchoStream stream;
+  std::memcpy(provided.data(0), "drain me", 8);
+  stream.received_provided(0, 8);
+  stream.stop_reading();  // the drain's final flush
+  EXPECT_FALSE(stream.finished()) << "bytes held must go out before the FIN";
+  EXPECT_EQ(send_all_three_at_a_time(stream, pool, &provided), "drain me");
+  EXPECT_TRUE(stream.finished());
+  stream.release(pool, nullptr, &provided);
+  EXPECT_EQ(provided.returned(), 1u);
 }
 
 }  // namespace

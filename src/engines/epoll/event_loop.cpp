@@ -48,17 +48,35 @@ EventLoop::EventLoop(ServerContext& context, std::vector<int> listeners, bool ex
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       pool_(config_.buffer_size_bytes),
       pipes_(config_.splice_pipes, config_.buffer_size_bytes),
-      idle_list_(1, config_.idle_timeout),
-      write_list_(2, config_.write_timeout),
-      closing_list_(3, Shutdown::kFinalFlush) {
-  if (!epoll_fd_ || !wake_fd_) {
-    throw std::runtime_error(std::string("cannot create event loop: ") + std::strerror(errno));
-  }
+      core_(context) {
+  const auto fail = [](const char* what, int error) {
+    throw std::runtime_error(std::string("cannot create event loop: ") + what + ": " +
+                             std::strerror(error));
+  };
+  if (!epoll_fd_ || !wake_fd_) fail("epoll_create1/eventfd", errno);
   epoll_event wake{EPOLLIN, {.u64 = kTagWake}};
   epoll_event latch{EPOLLIN, {.u64 = kTagLatch}};
-  ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, wake_fd_.get(), &wake);
-  ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, context_.shutdown.latch_fd(), &latch);
-  slots_.reserve(config_.max_connections);  // any loop may end up holding them all
+  if (int e = control(EPOLL_CTL_ADD, wake_fd_.get(), &wake)) fail("epoll_ctl", -e);
+  if (int e = control(EPOLL_CTL_ADD, context_.shutdown.latch_fd(), &latch)) fail("epoll_ctl", -e);
+  // A listener epoll refuses would leave a loop that silently never accepts:
+  // find out now, while the server can still say so and exit.
+  for (const int fd : listeners_) {
+    epoll_event probe{EPOLLIN, {.u64 = kTagListener}};
+    if (int e = control(EPOLL_CTL_ADD, fd, &probe)) fail("cannot watch a listener", -e);
+    control(EPOLL_CTL_DEL, fd, nullptr);
+  }
+}
+
+int EventLoop::control(int op, int fd, epoll_event* event) {
+  if (::epoll_ctl(epoll_fd_.get(), op, fd, event) == 0) return 0;
+  const int error = errno;
+  log::event(log::Level::err, "epoll-ctl-failed",
+             {{"op", op == EPOLL_CTL_ADD   ? "add"
+                     : op == EPOLL_CTL_DEL ? "del"
+                                           : "mod"},
+              {"fd", fd},
+              {"error", std::strerror(error)}});
+  return -error;
 }
 
 void EventLoop::wake() const noexcept {
@@ -68,24 +86,26 @@ void EventLoop::wake() const noexcept {
 
 void EventLoop::run() {
   epoll_event events[kMaxEvents];
-  now_ = Clock::now();
+  core_.tick();
   set_accepting();
   for (;;) {
-    if (!draining_ && context_.shutdown.draining()) begin_drain();
-    if (draining_ && live_ == 0) break;
+    if (core_.drain_began()) begin_drain();
+    if (core_.drained()) break;
 
-    const int n = ::epoll_wait(epoll_fd_.get(), events, kMaxEvents, next_timeout_ms());
-    now_ = Clock::now();
+    const int n = ::epoll_wait(epoll_fd_.get(), events, kMaxEvents,
+                               ready_.empty() ? core_.next_timeout_ms() : 0);
+    core_.tick();
     for (int i = 0; i < n; ++i) handle_event(events[i]);
 
     ready_next_.swap(ready_);
     for (const std::uint64_t tag : ready_next_) {
       const auto slot = static_cast<std::uint32_t>(tag);
-      if (slots_[slot].generation == (tag >> 32) && slots_[slot].fd) service(slot);
+      if (core_[slot].generation == (tag >> 32) && core_[slot].fd) service(slot);
     }
     ready_next_.clear();
 
-    expire_timers();
+    core_.expire([this](std::uint32_t slot, CloseReason reason) { close_connection(slot, reason); },
+                 [this](std::uint32_t slot) { service_closing(slot); });
     set_accepting();
     log::flush();
   }
@@ -99,26 +119,27 @@ void EventLoop::handle_event(const epoll_event& event) {
   if (tag == kTagWake) {
     std::uint64_t count;
     [[maybe_unused]] const auto n = ::read(wake_fd_.get(), &count, sizeof count);
-    at_limit_ = false;  // a slot freed: try again (set_accepting runs after the batch)
+    core_.limit_lifted();  // a slot freed: try again (set_accepting runs after the batch)
     return;
   }
   if (tag == kTagLatch) {
-    begin_drain();
+    if (core_.drain_began()) begin_drain();
     return;
   }
   if ((tag & kSpecial) == kSpecial) {
-    if (!draining_) accept_ready(listeners_.at(tag & 0xFFFF));
+    if (!core_.draining()) accept_ready(listeners_.at(tag & 0xFFFF));
     return;
   }
   const auto slot = static_cast<std::uint32_t>(tag);
-  if (!slots_.contains(slot) || slots_[slot].generation != (tag >> 32) || !slots_[slot].fd) return;
+  if (!core_.slots().contains(slot) || core_[slot].generation != (tag >> 32) || !core_[slot].fd)
+    return;
   service(slot);
 }
 
 void EventLoop::accept_ready(int listen_fd) {
   for (int i = 0; i < kAcceptBatch; ++i) {
     if (!context_.limiter.try_acquire()) {
-      at_limit_ = true;  // the failed acquire armed our waker
+      core_.hit_limit();  // the failed acquire armed our waker
       set_accepting();
       return;
     }
@@ -126,10 +147,9 @@ void EventLoop::accept_ready(int listen_fd) {
     const int fd = net::accept_connection(listen_fd, &peer);
     if (fd < 0) {
       context_.limiter.cancel();
-      const AcceptFailure failure = classify_accept_failure(-fd);
+      const AcceptFailure failure = core_.accept_failed(-fd);
       if (failure == AcceptFailure::would_block) return;
       if (failure == AcceptFailure::exhausted) {
-        backoff_until_ = now_ + kAcceptBackoff;
         set_accepting();
         return;
       }
@@ -142,23 +162,24 @@ void EventLoop::accept_ready(int listen_fd) {
 
 void EventLoop::add_connection(net::UniqueFd fd, const net::Address& peer) {
   configure_connection(fd.get(), config_);
-  const std::uint32_t slot = slots_.acquire();
-  Connection& c = slots_[slot];
+  const std::uint32_t slot = core_.open(peer);
+  Connection& c = core_[slot];
   c.fd = std::move(fd);
-  c.record = ConnectionRecord(peer);
-  c.phase = Phase::serving;
-  ++live_;
 
   epoll_event event{EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, {.u64 = tag_of(slot, c.generation)}};
-  if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, c.fd.get(), &event) != 0) {
-    close_connection(slot, CloseReason::error, errno);
+  if (int e = control(EPOLL_CTL_ADD, c.fd.get(), &event)) {
+    close_connection(slot, CloseReason::error, -e);
     return;
   }
-  wait_in(slot, &idle_list_, true);
+  if (core_.final_phase()) {
+    // Accepted just before the listener closed, after the drain deadline.
+    core_.begin_final_flush(slot);
+    service_closing(slot);
+  }
 }
 
 void EventLoop::service(std::uint32_t slot) {
-  Connection& c = slots_[slot];
+  Connection& c = core_[slot];
   if (c.phase != Phase::serving) {
     service_closing(slot);
     return;
@@ -176,20 +197,20 @@ void EventLoop::service(std::uint32_t slot) {
       close_connection(slot, reason_for_error(result.error), result.error);
       return;
     case PumpState::want_read:
-      wait_in(slot, &idle_list_, result.progressed());
+      core_.wait(slot, Wait::input, result.progressed());
       return;
     case PumpState::want_write:
-      wait_in(slot, &write_list_, result.progressed());
+      core_.wait(slot, Wait::output, result.progressed());
       return;
     case PumpState::more:
-      wait_in(slot, &idle_list_, true);
+      core_.wait(slot, Wait::input, true);
       ready_.push_back(tag_of(slot, c.generation));
       return;
   }
 }
 
 void EventLoop::service_closing(std::uint32_t slot) {
-  Connection& c = slots_[slot];
+  Connection& c = core_[slot];
   if (c.phase == Phase::final_flush) {
     net::SocketIo io{c.fd.get()};
     const PumpResult result = c.stream.pump(io, pool_, 0, &pipes_);
@@ -210,92 +231,38 @@ void EventLoop::service_closing(std::uint32_t slot) {
   }
 }
 
-void EventLoop::wait_in(std::uint32_t slot, TimerList* list, bool progressed) {
-  TimerLink& link = slots_[slot].timer;
-  TimerList* current = link.list == idle_list_.id()      ? &idle_list_
-                       : link.list == write_list_.id()   ? &write_list_
-                       : link.list == closing_list_.id() ? &closing_list_
-                                                         : nullptr;
-  if (current == list && !progressed) return;  // still waiting since the same moment
-  if (current) current->remove(slots_, slot);
-  if (list && list->enabled()) list->push_back(slots_, slot, now_);
-}
-
 void EventLoop::close_connection(std::uint32_t slot, CloseReason reason, int error) {
-  Connection& c = slots_[slot];
-  wait_in(slot, nullptr, true);
-  c.record.log_close(reason, c.stream.pending_bytes(), error);
+  core_.close(slot, reason, error);
+  Connection& c = core_[slot];
   c.stream.release(pool_, &pipes_);
   c.stream = EchoStream{};
   c.fd.reset();
   c.generation = (c.generation + 1) & kGenerationMask;
-  c.phase = Phase::serving;
-  slots_.release(slot);
-  --live_;
-  context_.limiter.release();
-  // A descriptor just came free: no need to wait out an EMFILE back-off.
-  if (backoff_until_ > now_) backoff_until_ = now_;
+  core_.slots().release(slot);
 }
 
 void EventLoop::begin_drain() {
-  if (draining_) return;
-  draining_ = true;
   ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, context_.shutdown.latch_fd(), nullptr);
   set_accepting();
 }
 
-void EventLoop::start_final_flush() {
-  final_phase_ = true;
-  for (std::uint32_t slot = 0; slot < slots_.size(); ++slot) {
-    Connection& c = slots_[slot];
-    if (!c.fd || c.phase != Phase::serving) continue;
-    c.stream.stop_reading();
-    c.phase = Phase::final_flush;
-    wait_in(slot, &closing_list_, true);
-    service_closing(slot);
-  }
-}
-
-void EventLoop::expire_timers() {
-  if (draining_ && !final_phase_ && now_ >= context_.shutdown.drain_deadline()) {
-    start_final_flush();
-  }
-  const auto expire = [this](TimerList& list, CloseReason reason) {
-    while (!list.empty() && list.front_deadline(slots_) <= now_) {
-      close_connection(list.front(), reason);
-    }
-  };
-  expire(idle_list_, CloseReason::idle_timeout);
-  expire(write_list_, CloseReason::write_timeout);
-  expire(closing_list_, CloseReason::shutdown);
-}
-
-int EventLoop::next_timeout_ms() const {
-  if (!ready_.empty()) return 0;
-  std::optional<Clock::time_point> next;
-  const auto consider = [&next](Clock::time_point t) {
-    if (!next || t < *next) next = t;
-  };
-  if (!idle_list_.empty()) consider(idle_list_.front_deadline(slots_));
-  if (!write_list_.empty()) consider(write_list_.front_deadline(slots_));
-  if (!closing_list_.empty()) consider(closing_list_.front_deadline(slots_));
-  if (draining_ && !final_phase_) consider(context_.shutdown.drain_deadline());
-  if (backoff_until_ > now_) consider(backoff_until_);
-  if (!next) return -1;
-  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now());
-  return wait.count() < 0 ? 0 : static_cast<int>(wait.count());
-}
-
 void EventLoop::set_accepting() {
-  const bool wanted = !draining_ && !at_limit_ && now_ >= backoff_until_;
+  const bool wanted = core_.accepting_wanted();
   if (wanted == listening_) return;
   listening_ = wanted;
   for (std::size_t i = 0; i < listeners_.size(); ++i) {
-    if (wanted) {
-      epoll_event event{EPOLLIN | (exclusive_ ? EPOLLEXCLUSIVE : 0u), {.u64 = kTagListener | i}};
-      ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, listeners_[i], &event);
-    } else {
-      ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, listeners_[i], nullptr);
+    if (!wanted) {
+      control(EPOLL_CTL_DEL, listeners_[i], nullptr);
+      continue;
+    }
+    epoll_event event{EPOLLIN | (exclusive_ ? EPOLLEXCLUSIVE : 0u), {.u64 = kTagListener | i}};
+    if (control(EPOLL_CTL_ADD, listeners_[i], &event) != 0) {
+      // Unwatched, nothing would ever be accepted from it: undo, and try again
+      // after a back-off rather than go deaf (or spin).
+      for (std::size_t j = 0; j < i; ++j) control(EPOLL_CTL_DEL, listeners_[j], nullptr);
+      listening_ = false;
+      core_.back_off();
+      return;
     }
   }
 }

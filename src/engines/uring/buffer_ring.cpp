@@ -20,8 +20,9 @@ void* map_anonymous(std::size_t bytes) {
 
 BufferRing::~BufferRing() {
   if (registered_) io_uring_unregister_buf_ring(ring_, group_id_);
+  if (abandoned_) return;
   if (entries_) ::munmap(entries_, entries_bytes_);
-  if (buffers_) ::munmap(buffers_, buffers_bytes_);
+  if (base_) ::munmap(base_, buffers_bytes_);
 }
 
 int BufferRing::init(io_uring* ring, std::uint16_t group_id, unsigned count,
@@ -34,8 +35,8 @@ int BufferRing::init(io_uring* ring, std::uint16_t group_id, unsigned count,
   buffers_bytes_ = buffer_bytes * count;
   // The ring must be page-aligned; mmap gives that.
   entries_ = static_cast<io_uring_buf_ring*>(map_anonymous(entries_bytes_));
-  buffers_ = static_cast<std::byte*>(map_anonymous(buffers_bytes_));
-  if (!entries_ || !buffers_) return -ENOMEM;
+  base_ = static_cast<std::byte*>(map_anonymous(buffers_bytes_));
+  if (!entries_ || !base_) return -ENOMEM;
 
   io_uring_buf_ring_init(entries_);
   io_uring_buf_reg registration{};
@@ -47,8 +48,8 @@ int BufferRing::init(io_uring* ring, std::uint16_t group_id, unsigned count,
   registered_ = true;
 
   // Highest id at the bottom, so buffer 0 goes first and low ids stay hot.
-  spare_.reserve(count);
-  for (unsigned i = count; i-- > 0;) spare_.push_back(static_cast<std::uint16_t>(i));
+  returned_.reserve(count);
+  for (unsigned i = count; i-- > 0;) returned_.push_back(static_cast<std::uint16_t>(i));
   min_target_ = std::min(std::max(min_target, 1u), count);
   target_ = min_target_;
   refill();
@@ -70,9 +71,9 @@ void BufferRing::refill() noexcept {
   }
   const int mask = io_uring_buf_ring_mask(count_);
   int added = 0;
-  while (in_ring_ < target_ && !spare_.empty()) {
-    const std::uint16_t id = spare_.back();
-    spare_.pop_back();
+  while (in_ring_ < target_ && !returned_.empty()) {
+    const std::uint16_t id = returned_.back();
+    returned_.pop_back();
     io_uring_buf_ring_add(entries_, data(id), static_cast<unsigned>(buffer_bytes_), id, mask,
                           added++);
     ++in_ring_;

@@ -23,9 +23,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/provided_buffers.hpp"
+
 namespace echo::uring {
 
-class BufferRing {
+class BufferRing : public ProvidedBuffers {
  public:
   BufferRing() = default;
   ~BufferRing();
@@ -38,15 +40,11 @@ class BufferRing {
   int init(io_uring* ring, std::uint16_t group_id, unsigned count, std::size_t buffer_bytes,
            unsigned min_target);
 
-  std::byte* data(std::uint16_t id) const noexcept {
-    return buffers_ + std::size_t{id} * buffer_bytes_;
-  }
-  std::size_t buffer_bytes() const noexcept { return buffer_bytes_; }
   std::uint16_t group_id() const noexcept { return group_id_; }
   unsigned count() const noexcept { return count_; }
 
-  // Takes back buffer id; it reaches the kernel again at the next refill().
-  void give_back(std::uint16_t id) noexcept { spare_.push_back(id); }
+  // give_back (ProvidedBuffers) takes a buffer back; it reaches the kernel
+  // again at the next refill().
   // Call for each completion that consumed a buffer.
   void note_taken() noexcept { --in_ring_; }
   // Call when a recv ended with -ENOBUFS: the ring needs more at once.
@@ -54,17 +52,19 @@ class BufferRing {
   // Call once per loop turn, before submitting: tops the ring up to the target.
   void refill() noexcept;
   // Buffers free for a recv: in the ring, or waiting for the next refill.
-  unsigned available() const noexcept { return in_ring_ + static_cast<unsigned>(spare_.size()); }
+  unsigned available() const noexcept { return in_ring_ + static_cast<unsigned>(returned_.size()); }
   unsigned target() const noexcept { return target_; }
   std::uint64_t exhausted_count() const noexcept { return exhausted_count_; }
+  // The kernel may still write into the buffers (an exit whose cancels did not
+  // all come back): keep the memory mapped until the process ends rather than
+  // let a later mapping at the same address receive those bytes.
+  void abandon() noexcept { abandoned_ = true; }
 
  private:
   io_uring* ring_ = nullptr;
   io_uring_buf_ring* entries_ = nullptr;
   std::size_t entries_bytes_ = 0;
-  std::byte* buffers_ = nullptr;
   std::size_t buffers_bytes_ = 0;
-  std::size_t buffer_bytes_ = 0;
   unsigned count_ = 0;
   unsigned in_ring_ = 0;  // handed to the kernel and not yet reported taken
   static constexpr unsigned kTurnsPerShrink = 1024;
@@ -72,9 +72,9 @@ class BufferRing {
   unsigned target_ = 0;
   unsigned quiet_turns_ = 0;  // turns since the last shrink or exhaustion
   std::uint64_t exhausted_count_ = 0;
-  std::vector<std::uint16_t> spare_;  // free, not in the ring; the back is the hottest
   std::uint16_t group_id_ = 0;
   bool registered_ = false;
+  bool abandoned_ = false;
 };
 
 }  // namespace echo::uring

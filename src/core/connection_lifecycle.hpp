@@ -1,0 +1,26 @@
+// One lifecycle for every connection of every engine. Opening: the admission
+// step has taken the connection, the record gets its id and logs the open line.
+// Closing: the close line, then the connection's --max-connections slot and its
+// per-IP count go back. Event loops reach these through LoopCore; the session
+// engines (blocking, threads) call them directly.
+#pragma once
+
+#include <cstdint>
+
+#include "core/connection_record.hpp"
+#include "core/server_context.hpp"
+
+namespace echo {
+
+// The admission step took a connection on a slot reserved with
+// limiter.try_acquire(): the slot now holds it, and its record (id, peer, the
+// open line) begins.
+ConnectionRecord begin_connection(ServerContext& context, const net::Address& peer);
+
+// Logs the close line and gives back what the connection held in the shared
+// policy (its limiter slot, its per-IP count). unechoed = bytes received but
+// never sent back; error = the errno behind reset/error, else 0.
+void end_connection(ServerContext& context, const ConnectionRecord& record, CloseReason reason,
+                    std::uint64_t unechoed, int error = 0);
+
+}  // namespace echo

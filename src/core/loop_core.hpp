@@ -1,0 +1,163 @@
+// What an event loop decides that is not about moving bytes, written once for
+// the epoll and the uring loops: the connection slots and their timers, the
+// accept gate (connection limit, descriptor back-off, drain), the drain's
+// phases, and one lifecycle (open: record, count, log, idle timer; close:
+// timer, log, limiter slot and per-IP count back, count).
+//
+// A loop owns one LoopCore<Connection>; its Connection needs the members
+// `EchoStream stream`, `ConnectionRecord record`, `TimerLink timer` and
+// `Phase phase`. The loop keeps what is its own: how it waits, how it
+// accepts, and what closing a socket takes in its I/O model.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "core/accept_policy.hpp"
+#include "core/connection_lifecycle.hpp"
+#include "core/connection_record.hpp"
+#include "core/connection_timers.hpp"
+#include "core/echo_stream.hpp"
+#include "core/server_context.hpp"
+#include "core/slot_table.hpp"
+#include "net/address.hpp"
+
+namespace echo {
+
+enum class Phase : std::uint8_t {
+  closed,       // a free slot, or (uring) closed with an operation still in flight
+  serving,      // echoing
+  final_flush,  // past the drain deadline: echo what is held, then FIN
+  fin_sent,     // waiting for the peer to close, discarding what it sends
+};
+
+template <class Connection>
+class LoopCore {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit LoopCore(ServerContext& context)
+      : context_(context), timers_(context.config.idle_timeout, context.config.write_timeout) {
+    slots_.reserve(context.config.max_connections);  // any loop may end up holding them all
+  }
+
+  ServerContext& context() const noexcept { return context_; }
+  SlotTable<Connection>& slots() noexcept { return slots_; }
+  Connection& operator[](std::uint32_t slot) noexcept { return slots_[slot]; }
+  Clock::time_point now() const noexcept { return now_; }
+  // Once per turn, after the wait: every decision of the turn uses this time.
+  void tick() noexcept { now_ = Clock::now(); }
+  std::size_t live() const noexcept { return live_; }
+
+  // --- Lifecycle.
+  // A connection the admission step took: a slot, its record (the open line),
+  // and the idle timer. The loop fills in its own members.
+  std::uint32_t open(const net::Address& peer) {
+    const std::uint32_t slot = slots_.acquire();
+    Connection& c = slots_[slot];
+    c.record = begin_connection(context_, peer);
+    c.phase = Phase::serving;
+    ++live_;
+    wait(slot, Wait::input, true);
+    return slot;
+  }
+  // The connection ends now for the policy (the loop may still be waiting for
+  // the kernel to let go of its socket or buffer): the close line, the limiter
+  // slot, the count. The loop releases its stream and slot afterwards.
+  void close(std::uint32_t slot, CloseReason reason, int error = 0) {
+    Connection& c = slots_[slot];
+    wait(slot, Wait::none, true);
+    end_connection(context_, c.record, reason, c.stream.pending_bytes(), error);
+    c.phase = Phase::closed;
+    --live_;
+    // A descriptor is coming free: no need to wait out an EMFILE back-off.
+    if (backoff_until_ > now_) backoff_until_ = now_;
+  }
+  void wait(std::uint32_t slot, Wait what, bool progressed) {
+    timers_.wait(slots_, slot, what, progressed, now_);
+  }
+
+  // --- Drain.
+  // At the start of a turn: begins the drain if the signal came (returns true
+  // once, then), so the loop can stop accepting.
+  bool drain_began() noexcept {
+    if (draining_ || !context_.shutdown.draining()) return false;
+    draining_ = true;
+    return true;
+  }
+  bool draining() const noexcept { return draining_; }
+  bool final_phase() const noexcept { return final_phase_; }
+  // The loop may end: draining, and every connection is gone.
+  bool drained() const noexcept { return draining_ && live_ == 0; }
+  // Past the drain deadline: stop reading, echo what is held, then FIN, all
+  // under the closing timer.
+  void begin_final_flush(std::uint32_t slot) {
+    Connection& c = slots_[slot];
+    c.stream.stop_reading();
+    c.phase = Phase::final_flush;
+    wait(slot, Wait::closing, true);
+  }
+
+  // --- Timers, once per turn. close(slot, reason) closes a connection whose
+  // timeout passed; flush(slot) starts the final flush of one that was serving
+  // when the drain deadline passed (begin_final_flush has been called).
+  template <class Close, class Flush>
+  void expire(Close&& close_connection, Flush&& flush) {
+    if (draining_ && !final_phase_ && now_ >= context_.shutdown.drain_deadline()) {
+      final_phase_ = true;
+      for (std::uint32_t slot = 0; slot < slots_.size(); ++slot) {
+        if (slots_[slot].phase != Phase::serving) continue;
+        begin_final_flush(slot);
+        flush(slot);
+      }
+    }
+    timers_.expire(slots_, now_, close_connection);
+  }
+  std::optional<Clock::time_point> next_deadline() const {
+    std::optional<Clock::time_point> next = timers_.next_deadline(slots_);
+    const auto consider = [&next](Clock::time_point t) {
+      if (!next || t < *next) next = t;
+    };
+    if (draining_ && !final_phase_) consider(context_.shutdown.drain_deadline());
+    if (backoff_until_ > now_) consider(backoff_until_);
+    return next;
+  }
+  // The same, as a poll/epoll timeout: -1 = none, else milliseconds (>= 0).
+  int next_timeout_ms() const {
+    const auto next = next_deadline();
+    if (!next) return -1;
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now());
+    return wait.count() < 0 ? 0 : static_cast<int>(wait.count());
+  }
+
+  // --- Accept gate.
+  bool accepting_wanted() const noexcept {
+    return !draining_ && !at_limit_ && now_ >= backoff_until_;
+  }
+  // A limiter slot could not be had (its waker is armed); lifted by the wake.
+  void hit_limit() noexcept { at_limit_ = true; }
+  void limit_lifted() noexcept { at_limit_ = false; }
+  // Classifies a failed accept (-error) and, when descriptors ran out, backs off.
+  AcceptFailure accept_failed(int error) {
+    const AcceptFailure failure = classify_accept_failure(error);
+    if (failure == AcceptFailure::exhausted) back_off();
+    return failure;
+  }
+  // Stops accepting for kAcceptBackoff (or until a connection closes).
+  void back_off() noexcept { backoff_until_ = now_ + kAcceptBackoff; }
+
+ private:
+  ServerContext& context_;
+  SlotTable<Connection> slots_;
+  ConnectionTimers timers_;
+  std::size_t live_ = 0;
+  Clock::time_point now_ = Clock::now();
+  Clock::time_point backoff_until_{};
+  bool at_limit_ = false;
+  bool draining_ = false;
+  bool final_phase_ = false;
+};
+
+}  // namespace echo
