@@ -50,7 +50,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
          "Where to listen, repeatable: [tcp://]ADDR:PORT, [V6ADDR]:PORT, :PORT (every IPv4 and "
          "IPv6 address) or unix:PATH; port 0 = any free port")
       ->capture_default_str()
-      ->type_name("[tcp://]ADDR:PORT|:PORT|unix:PATH");
+      ->type_name("WHERE");
 
   std::string engine = "auto";
   app.add_option(
