@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "net/address.hpp"
+#include "core/listen_spec.hpp"
 #include "net/socket.hpp"
 
 namespace echo {
@@ -17,7 +17,7 @@ enum class EngineKind { blocking, threads, epoll, uring, auto_select };
 enum class LogFormat { text, json };
 
 struct ServerConfig {
-  std::vector<net::Address> listen;
+  std::vector<ListenSpec> listen;
   EngineKind engine = EngineKind::auto_select;
   unsigned threads = 0;  // event loops for epoll and uring; 0 = one per core
   bool reuse_port =

@@ -6,8 +6,8 @@
 
 #include "core/config.hpp"
 #include "core/connection_limiter.hpp"
+#include "core/listeners.hpp"
 #include "core/shutdown.hpp"
-#include "net/unique_fd.hpp"
 
 namespace echo {
 
@@ -16,8 +16,9 @@ struct ServerContext {
       : config(std::move(cfg)), limiter(config.max_connections), shutdown(config.drain_timeout) {}
 
   ServerConfig config;
-  // listeners[copy][address]: one copy per event loop with --reuseport, else one.
-  std::vector<std::vector<net::UniqueFd>> listeners;
+  // listeners[copy][index]: one copy per event loop with --reuseport, else one.
+  // A Unix listener's socket file goes with it: the context outlives the engine run.
+  std::vector<std::vector<Listener>> listeners;
   ConnectionLimiter limiter;
   Shutdown shutdown;
 };

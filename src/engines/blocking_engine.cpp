@@ -21,7 +21,7 @@ class BlockingEngine final : public Engine {
   void run(ServerContext& context) override {
     BufferPool pool(context.config.buffer_size_bytes, 1);
     std::vector<pollfd> fds;
-    for (auto& listener : context.listeners.at(0)) fds.push_back({listener.get(), POLLIN, 0});
+    for (auto& listener : context.listeners.at(0)) fds.push_back({listener.fd.get(), POLLIN, 0});
     fds.push_back({context.shutdown.latch_fd(), POLLIN, 0});
 
     while (!context.shutdown.draining()) {

@@ -28,7 +28,8 @@ void run_event_loops(ServerContext& context, unsigned count, MakeLoop make_loop)
   std::vector<ConnectionLimiter::Registration> wakers;
   for (unsigned i = 0; i < count; ++i) {
     std::vector<int> fds;
-    for (auto& fd : context.listeners.at(shared_listener ? 0 : i)) fds.push_back(fd.get());
+    for (auto& listener : context.listeners.at(shared_listener ? 0 : i))
+      fds.push_back(listener.fd.get());
     loops.push_back(make_loop(context, std::move(fds), shared_listener));
     wakers.push_back(context.limiter.add_waker([loop = loops.back().get()] { loop->wake(); }));
   }

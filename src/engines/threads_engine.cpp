@@ -42,7 +42,7 @@ class ThreadsEngine final : public Engine {
     });
 
     std::vector<pollfd> fds;
-    for (auto& listener : context.listeners.at(0)) fds.push_back({listener.get(), POLLIN, 0});
+    for (auto& listener : context.listeners.at(0)) fds.push_back({listener.fd.get(), POLLIN, 0});
     const std::size_t listener_count = fds.size();
     fds.push_back({context.shutdown.latch_fd(), POLLIN, 0});
     fds.push_back({slot_freed.get(), POLLIN, 0});

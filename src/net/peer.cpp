@@ -13,6 +13,8 @@ PeerAddress::PeerAddress(const Address& address) : port_(address.port()) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address.storage);
     std::memcpy(bytes_.data(), &in6->sin6_addr, 16);
     family_ = AF_INET6;
+  } else if (address.family() == AF_UNIX) {
+    family_ = AF_UNIX;  // a Unix client is unnamed: the family is all there is to say
   }
 }
 
@@ -26,6 +28,8 @@ std::string PeerAddress::to_string() const {
     auto* in6 = reinterpret_cast<sockaddr_in6*>(&address.storage);
     in6->sin6_family = AF_INET6;
     std::memcpy(&in6->sin6_addr, bytes_.data(), 16);
+  } else if (family_ == AF_UNIX) {
+    return "unix";
   } else {
     return "?";
   }

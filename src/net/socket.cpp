@@ -28,6 +28,8 @@ UniqueFd listen_on(const Address& address, const ListenOptions& options, int* er
   } else if ((error = set_int_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1)) != 0) {
   } else if (options.reuse_port &&
              (error = set_int_option(fd.get(), SOL_SOCKET, SO_REUSEPORT, 1)) != 0) {
+  } else if (options.dual_stack &&
+             (error = set_int_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 0)) != 0) {
   } else if (::bind(fd.get(), address.sa(), address.length) != 0) {
     error = -errno;
   } else if (::listen(fd.get(), options.backlog) != 0) {

@@ -13,6 +13,7 @@ namespace echo::net {
 struct ListenOptions {
   int backlog = 4096;
   bool reuse_port = false;  // lets several event loops each own a listener on one port
+  bool dual_stack = false;  // IPv6 "::" only: accept IPv4 too (IPV6_V6ONLY off)
 };
 
 // socket + bind + listen, non-blocking and close-on-exec. On failure the socket is closed

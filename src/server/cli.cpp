@@ -47,9 +47,10 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   std::vector<std::string> listen{"127.0.0.1:7878"};
   app.add_option(
          "-l,--listen", listen,
-         "Address to listen on, ADDR:PORT or [V6ADDR]:PORT; repeatable; port 0 = any free port")
+         "Where to listen, repeatable: [tcp://]ADDR:PORT, [V6ADDR]:PORT, :PORT (every IPv4 and "
+         "IPv6 address) or unix:PATH; port 0 = any free port")
       ->capture_default_str()
-      ->type_name("ADDR:PORT");
+      ->type_name("WHERE");
 
   std::string engine = "auto";
   app.add_option(
@@ -150,12 +151,12 @@ ParseOutcome parse_command_line(int argc, char** argv) {
 
   for (const auto& text : listen) {
     std::string error;
-    auto address = net::parse_address(text, &error);
-    if (!address) {
+    auto spec = parse_listen_spec(text, &error);
+    if (!spec) {
       std::cerr << "echo-server: --listen: " << error << "\n";
       return {std::nullopt, 2};
     }
-    c.listen.push_back(*address);
+    c.listen.push_back(std::move(*spec));
   }
   c.engine = engine == "blocking"  ? EngineKind::blocking
              : engine == "threads" ? EngineKind::threads

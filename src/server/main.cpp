@@ -30,12 +30,12 @@ int main(int argc, char** argv) {
 
     std::vector<int> listener_fds;
     for (auto& copy : context.listeners)
-      for (auto& fd : copy) listener_fds.push_back(fd.get());
+      for (auto& listener : copy) listener_fds.push_back(listener.fd.get());
     context.shutdown.set_listeners(std::move(listener_fds));
     context.shutdown.install_signal_handling();
 
-    for (const auto& address : context.config.listen) {
-      std::printf("listening on %s\n", address.to_string().c_str());
+    for (const auto& listener : context.listeners.at(0)) {
+      std::printf("listening on %s\n", listener.spec.to_string().c_str());
     }
     std::fflush(stdout);
     echo::log::event(echo::log::Level::info, "start",

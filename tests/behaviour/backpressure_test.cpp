@@ -117,17 +117,10 @@ std::size_t read_back_and_verify(int fd, std::size_t expected_bytes) {
   return verified;
 }
 
-std::uint16_t local_port(int fd) {
-  sockaddr_in address{};
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  return ntohs(address.sin_port);
-}
-
 // The slow client finally reads: every byte it sent comes back in order, then a
 // half-close ends the connection cleanly and the server counts the same bytes.
 void expect_drains_completely(ServerProcess& server, int fd, std::size_t sent) {
-  const std::uint16_t port = local_port(fd);
+  const std::string peer = peer_name(fd);
   EXPECT_EQ(read_back_and_verify(fd, sent), sent)
       << "echo differs or stops before " << sent << " bytes";
   ASSERT_EQ(::shutdown(fd, SHUT_WR), 0);
@@ -137,8 +130,7 @@ void expect_drains_completely(ServerProcess& server, int fd, std::size_t sent) {
       << tail.error << ")";
   EXPECT_EQ(tail.data.size(), 0u) << "echo longer than what was sent";
 
-  const auto line =
-      server.process().wait_for_stderr("peer=127.0.0.1:" + std::to_string(port) + " in=", 5s);
+  const auto line = server.process().wait_for_stderr("peer=" + peer + " in=", 5s);
   ASSERT_TRUE(line) << server.process().stderr_text();
   const std::string count = std::to_string(sent);
   EXPECT_NE(line->find(" in=" + count + " out=" + count + " "), std::string::npos) << *line;
@@ -149,12 +141,12 @@ class Backpressure : public EngineTest {};
 
 TEST_P(Backpressure, SlowReaderIsThrottledWithoutServerMemoryGrowth) {
   // The slow client is held far longer than the default write timeout allows.
-  ServerProcess server(engine(), {"--write-timeout", "off"});
+  ServerProcess server(kind(), {"--write-timeout", "off"});
   ASSERT_TRUE(server.started());
   const std::size_t resident_before_kib = server.resident_kib();
   ASSERT_GT(resident_before_kib, 0u);
 
-  auto slow = connect_loopback(server.port());
+  auto slow = server.connect();
   ASSERT_TRUE(slow);
   const std::size_t sent = send_until_stuck(slow.get());
   const std::size_t resident_stuck_kib = server.resident_kib();
@@ -174,15 +166,15 @@ TEST_P(Backpressure, SlowReaderIsThrottledWithoutServerMemoryGrowth) {
 
 TEST_P(Backpressure, OtherClientsAreServedWhileOneIsStuck) {
   if (is_blocking()) GTEST_SKIP() << "blocking engine serves one client at a time by design";
-  ServerProcess server(engine(), {"--write-timeout", "off"});
+  ServerProcess server(kind(), {"--write-timeout", "off"});
   ASSERT_TRUE(server.started());
 
-  auto slow = connect_loopback(server.port());
+  auto slow = server.connect();
   ASSERT_TRUE(slow);
   const std::size_t sent = send_until_stuck(slow.get());
   ASSERT_LT(sent, kStuckBelowBytes) << "the client was never stopped";
 
-  auto other = connect_loopback(server.port());
+  auto other = server.connect();
   ASSERT_TRUE(other);
   const auto started = Clock::now();
   ASSERT_TRUE(send_all(other.get(), "hello\n", 2s));

@@ -11,9 +11,9 @@ namespace {
 class EchoBasic : public EngineTest {};
 
 TEST_P(EchoBasic, Hello) {
-  ServerProcess server(engine());
+  ServerProcess server(kind());
   ASSERT_TRUE(server.started());
-  auto fd = connect_loopback(server.port());
+  auto fd = server.connect();
   ASSERT_TRUE(fd);
   ASSERT_TRUE(send_all(fd.get(), "hello\n"));
   EXPECT_EQ(recv_exact(fd.get(), 6), "hello\n");

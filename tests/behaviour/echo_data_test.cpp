@@ -160,24 +160,18 @@ StreamOutcome stream_through(int fd, std::size_t total_bytes, std::uint64_t seed
   return outcome;
 }
 
-std::uint16_t local_port(int fd) {
-  sockaddr_in address{};
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  return ntohs(address.sin_port);
-}
-
-// The server's close line for the client on local_port: only close lines carry "in=".
-std::string close_needle(std::uint16_t client_port) {
-  return "peer=127.0.0.1:" + std::to_string(client_port) + " in=";
+// The server's close line for a client (peer_name): only close lines carry "in=".
+// Unix clients are all "peer=unix": these tests have one client at a time.
+std::string close_needle(const std::string& peer) {
+  return "peer=" + peer + " in=";
 }
 
 class EchoData : public EngineTest {};
 
 TEST_P(EchoData, EveryByteValueEchoesUnchanged) {
-  ServerProcess server(engine());
+  ServerProcess server(kind());
   ASSERT_TRUE(server.started());
-  auto fd = connect_loopback(server.port());
+  auto fd = server.connect();
   ASSERT_TRUE(fd);
 
   std::string all_values;
@@ -201,9 +195,9 @@ TEST_P(EchoData, EveryByteValueEchoesUnchanged) {
 }
 
 TEST_P(EchoData, LargeStreamMatchesByHashThenEndsCleanly) {
-  ServerProcess server(engine());
+  ServerProcess server(kind());
   ASSERT_TRUE(server.started());
-  auto fd = connect_loopback(server.port());
+  auto fd = server.connect();
   ASSERT_TRUE(fd);
 
   const StreamOutcome outcome = stream_through(fd.get(), kLargeStreamBytes, 862);
@@ -227,7 +221,7 @@ TEST(EpollSplice, BulkStreamIsSplicedOrCopiedAsConfiguredAndEchoesExactly) {
     ServerProcess server("epoll",
                          {"--threads", "1", "--log-level", "debug", "--splice-pipes", pipes});
     ASSERT_TRUE(server.started());
-    auto fd = connect_loopback(server.port());
+    auto fd = server.connect();
     ASSERT_TRUE(fd);
     const StreamOutcome outcome = stream_through(fd.get(), kBytes, 4242);
     EXPECT_EQ(outcome.received.total_bytes(), kBytes);
@@ -250,9 +244,9 @@ TEST(EpollSplice, BulkStreamIsSplicedOrCopiedAsConfiguredAndEchoesExactly) {
 }
 
 TEST_P(EchoData, TinyBufferStillEchoesExactly) {
-  ServerProcess server(engine(), {"--buffer-size", "64"});
+  ServerProcess server(kind(), {"--buffer-size", "64"});
   ASSERT_TRUE(server.started());
-  auto fd = connect_loopback(server.port());
+  auto fd = server.connect();
   ASSERT_TRUE(fd);
 
   constexpr std::size_t kBytes = 1u << 20;
@@ -264,14 +258,17 @@ TEST_P(EchoData, TinyBufferStillEchoesExactly) {
 }
 
 TEST_P(EchoData, SingleByteWritesArriveInOrder) {
-  ServerProcess server(engine());
+  ServerProcess server(kind());
   ASSERT_TRUE(server.started());
-  auto fd = connect_loopback(server.port());
+  auto fd = server.connect();
   ASSERT_TRUE(fd);
   // Without Nagle each one-byte send leaves as its own segment, as far as the
-  // kernel allows; the echo may still come back coalesced.
+  // kernel allows; the echo may still come back coalesced. (A Unix socket has no
+  // Nagle: each send is its own message already.)
   const int on = 1;
-  ASSERT_EQ(::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on), 0);
+  if (!over_unix()) {
+    ASSERT_EQ(::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on), 0);
+  }
 
   constexpr std::size_t kWrites = 4000;
   const std::string expected = random_bytes(kWrites, 4000);
@@ -289,11 +286,11 @@ TEST_P(EchoData, SingleByteWritesArriveInOrder) {
 }
 
 TEST_P(EchoData, HalfCloseEchoesEverythingThenEof) {
-  ServerProcess server(engine());
+  ServerProcess server(kind());
   ASSERT_TRUE(server.started());
-  auto fd = connect_loopback(server.port());
+  auto fd = server.connect();
   ASSERT_TRUE(fd);
-  const std::uint16_t port = local_port(fd.get());
+  const std::string peer = peer_name(fd.get());
 
   const std::string data = random_bytes(64 * 1024 + 7, 5);
   ASSERT_TRUE(send_all(fd.get(), data));
@@ -304,7 +301,7 @@ TEST_P(EchoData, HalfCloseEchoesEverythingThenEof) {
   EXPECT_EQ(echo.data.size(), data.size());
   EXPECT_TRUE(echo.data == data);
 
-  const auto line = server.process().wait_for_stderr(close_needle(port), 5s);
+  const auto line = server.process().wait_for_stderr(close_needle(peer), 5s);
   ASSERT_TRUE(line) << server.process().stderr_text();
   const std::string count = std::to_string(data.size());
   EXPECT_NE(line->find(" in=" + count + " out=" + count + " "), std::string::npos) << *line;
@@ -312,11 +309,11 @@ TEST_P(EchoData, HalfCloseEchoesEverythingThenEof) {
 }
 
 TEST_P(EchoData, HalfCloseWithoutDataGivesEof) {
-  ServerProcess server(engine());
+  ServerProcess server(kind());
   ASSERT_TRUE(server.started());
-  auto fd = connect_loopback(server.port());
+  auto fd = server.connect();
   ASSERT_TRUE(fd);
-  const std::uint16_t port = local_port(fd.get());
+  const std::string peer = peer_name(fd.get());
 
   ASSERT_EQ(::shutdown(fd.get(), SHUT_WR), 0);
   const RecvAll echo = recv_until_end(fd.get());
@@ -324,20 +321,20 @@ TEST_P(EchoData, HalfCloseWithoutDataGivesEof) {
       << "stream ended with " << to_string(echo.end) << ", errno " << echo.error;
   EXPECT_EQ(echo.data, "");
 
-  const auto line = server.process().wait_for_stderr(close_needle(port), 5s);
+  const auto line = server.process().wait_for_stderr(close_needle(peer), 5s);
   ASSERT_TRUE(line) << server.process().stderr_text();
   EXPECT_NE(line->find(" in=0 out=0 "), std::string::npos) << *line;
   EXPECT_NE(line->find("reason=eof"), std::string::npos) << *line;
 }
 
 TEST_P(EchoData, ClientResetMidStreamLeavesServerServing) {
-  ServerProcess server(engine());
+  ServerProcess server(kind());
   ASSERT_TRUE(server.started());
-  std::uint16_t reset_port = 0;
+  std::string reset_peer;
   {
-    auto fd = connect_loopback(server.port());
+    auto fd = server.connect();
     ASSERT_TRUE(fd);
-    reset_port = local_port(fd.get());
+    reset_peer = peer_name(fd.get());
     // Fill what the socket takes at once, without reading the echo back.
     const std::string data = random_bytes(1u << 20, 6);
     const ssize_t sent = ::send(fd.get(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -348,12 +345,12 @@ TEST_P(EchoData, ClientResetMidStreamLeavesServerServing) {
     ASSERT_EQ(::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive), 0);
   }  // close with zero linger: RST
 
-  const auto line = server.process().wait_for_stderr(close_needle(reset_port), 10s);
+  const auto line = server.process().wait_for_stderr(close_needle(reset_peer), 10s);
   ASSERT_TRUE(line) << "no close line for the reset client; stderr:\n"
                     << server.process().stderr_text();
   EXPECT_NE(line->find("reason=reset"), std::string::npos) << *line;
 
-  auto next = connect_loopback(server.port());
+  auto next = server.connect();
   ASSERT_TRUE(next);
   ASSERT_TRUE(send_all(next.get(), "hello\n"));
   EXPECT_EQ(recv_exact(next.get(), 6, 5s), "hello\n");
@@ -370,7 +367,7 @@ TEST_P(EchoData, ManyConcurrentClientsGetTheirOwnEchoes) {
   constexpr std::size_t kMaxMessageBytes = 64 * 1024;
   constexpr auto kDeadline = 50s;
 
-  ServerProcess server(engine());
+  ServerProcess server(kind());
   ASSERT_TRUE(server.started());
 
   enum class Phase { sending, awaiting_eof, done };
@@ -390,7 +387,7 @@ TEST_P(EchoData, ManyConcurrentClientsGetTheirOwnEchoes) {
 
   std::vector<Client> clients(kClients);
   for (std::size_t i = 0; i < kClients; ++i) {
-    clients[i].fd = connect_loopback(server.port());
+    clients[i].fd = server.connect();
     ASSERT_TRUE(clients[i].fd) << "client " << i;
     clients[i].sizes = SplitMix(862 + i);
     clients[i].expected = message_for(i, 0, clients[i].sizes);

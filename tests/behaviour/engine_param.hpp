@@ -1,4 +1,5 @@
-// Every behaviour test runs against every engine.
+// Every behaviour test runs against every engine, over a TCP listener
+// (AllEngines/...) and over a Unix socket listener (UnixListener/...).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "engines/engines.hpp"
+#include "support/server_process.hpp"
 
 namespace echo::test {
 
@@ -24,17 +26,33 @@ inline const std::optional<std::string>& uring_unavailable() {
     }                                                                                 \
   } while (0)
 
-class EngineTest : public ::testing::TestWithParam<std::string> {
+class EngineTest : public ::testing::TestWithParam<ServerKind> {
  protected:
-  void SetUp() override { ECHO_SKIP_IF_ENGINE_UNAVAILABLE(GetParam()); }
-  const std::string& engine() const { return GetParam(); }
-  bool is_blocking() const { return GetParam() == "blocking"; }
+  void SetUp() override { ECHO_SKIP_IF_ENGINE_UNAVAILABLE(engine()); }
+  // What to start: ServerProcess server(kind(), {...}).
+  const ServerKind& kind() const { return GetParam(); }
+  const std::string& engine() const { return GetParam().engine; }
+  bool is_blocking() const { return engine() == "blocking"; }
+  bool over_unix() const { return GetParam().listen == ListenKind::unix_socket; }
 };
 
 #define ECHO_ENGINE_NAMES "blocking", "threads", "epoll", "uring"
 
-#define ECHO_INSTANTIATE_ENGINES(suite)                                             \
-  INSTANTIATE_TEST_SUITE_P(AllEngines, suite, ::testing::Values(ECHO_ENGINE_NAMES), \
-                           [](const auto& param_info) { return param_info.param; })
+#define ECHO_SERVER_KINDS(listen_kind)                                 \
+  ::testing::Values(::echo::test::ServerKind{"blocking", listen_kind}, \
+                    ::echo::test::ServerKind{"threads", listen_kind},  \
+                    ::echo::test::ServerKind{"epoll", listen_kind},    \
+                    ::echo::test::ServerKind{"uring", listen_kind}),   \
+      [](const auto& param_info) { return param_info.param.engine; }
+
+// Over TCP only, for suites that would add nothing over a Unix socket (say why
+// where it is used).
+#define ECHO_INSTANTIATE_ENGINES_TCP_ONLY(suite) \
+  INSTANTIATE_TEST_SUITE_P(AllEngines, suite, ECHO_SERVER_KINDS(::echo::test::ListenKind::tcp))
+
+#define ECHO_INSTANTIATE_ENGINES(suite)         \
+  ECHO_INSTANTIATE_ENGINES_TCP_ONLY(suite);     \
+  INSTANTIATE_TEST_SUITE_P(UnixListener, suite, \
+                           ECHO_SERVER_KINDS(::echo::test::ListenKind::unix_socket))
 
 }  // namespace echo::test

@@ -244,7 +244,7 @@ TEST(Options, ListensOnIpv6Loopback) {
 TEST(Options, JsonLogFormat) {
   ServerProcess server("epoll", {"--log-format", "json"});
   ASSERT_TRUE(server.started());
-  auto fd = connect_loopback(server.port());
+  auto fd = server.connect();
   ASSERT_TRUE(fd);
   ASSERT_TRUE(send_all(fd.get(), "json\n"));
   ASSERT_EQ(recv_exact(fd.get(), 5), "json\n");

@@ -128,13 +128,14 @@ bool pump_clients(std::vector<StreamingClient>& clients, Clock::time_point deadl
   return true;
 }
 
-using DrainParam = std::tuple<std::string, int>;
+using DrainParam = std::tuple<std::string, int, ListenKind>;
 
 class ShutdownDrain : public ::testing::TestWithParam<DrainParam> {
  protected:
   void SetUp() override { ECHO_SKIP_IF_ENGINE_UNAVAILABLE(engine()); }
   const std::string& engine() const { return std::get<0>(GetParam()); }
   int signal_number() const { return std::get<1>(GetParam()); }
+  ServerKind kind() const { return {engine(), std::get<2>(GetParam())}; }
 };
 
 TEST_P(ShutdownDrain, ServesUntilTheDeadlineThenEndsEveryClientWithFin) {
@@ -142,13 +143,13 @@ TEST_P(ShutdownDrain, ServesUntilTheDeadlineThenEndsEveryClientWithFin) {
   // sit in the backlog and be refused at the signal, so it streams with one.
   const int client_count = engine() == "blocking" ? 1 : 50;
   constexpr auto kDrainTimeout = 1s;
-  ServerProcess server(engine(), {"--drain-timeout", "1s"});
+  ServerProcess server(kind(), {"--drain-timeout", "1s"});
   ASSERT_TRUE(server.started());
 
   std::vector<StreamingClient> clients(static_cast<std::size_t>(client_count));
   for (int i = 0; i < client_count; ++i) {
     int error = 0;
-    clients[i].fd = connect_loopback(server.port(), &error);
+    clients[i].fd = server.connect(&error);
     ASSERT_TRUE(clients[i].fd) << "client " << i << ": " << std::strerror(error);
     clients[i].seed = 7000 + static_cast<std::uint64_t>(i);
   }
@@ -175,7 +176,7 @@ TEST_P(ShutdownDrain, ServesUntilTheDeadlineThenEndsEveryClientWithFin) {
   for (const auto& c : clients) EXPECT_FALSE(c.end) << "ended before the drain deadline";
 
   int error = 0;
-  auto late = connect_loopback(server.port(), &error, 2s);
+  auto late = server.connect(&error, 2s);
   EXPECT_FALSE(late) << "a connect made after the 'draining' line was accepted: the listener "
                         "must be shut before that line is logged";
   EXPECT_EQ(error, ECONNREFUSED) << std::strerror(error);
@@ -211,21 +212,29 @@ TEST_P(ShutdownDrain, ServesUntilTheDeadlineThenEndsEveryClientWithFin) {
   EXPECT_EQ(server.process().count_stderr("info stopped"), 1u) << server.process().stderr_text();
 }
 
+std::string drain_test_name(const ::testing::TestParamInfo<DrainParam>& param_info) {
+  return std::get<0>(param_info.param) +
+         (std::get<1>(param_info.param) == SIGTERM ? "_SIGTERM" : "_SIGINT");
+}
+
 INSTANTIATE_TEST_SUITE_P(AllEnginesAndSignals, ShutdownDrain,
                          ::testing::Combine(::testing::Values(ECHO_ENGINE_NAMES),
-                                            ::testing::Values(SIGTERM, SIGINT)),
-                         [](const auto& param_info) {
-                           return std::get<0>(param_info.param) +
-                                  (std::get<1>(param_info.param) == SIGTERM ? "_SIGTERM"
-                                                                            : "_SIGINT");
-                         });
+                                            ::testing::Values(SIGTERM, SIGINT),
+                                            ::testing::Values(ListenKind::tcp)),
+                         drain_test_name);
+// Over a Unix listener, SIGTERM only: both signals take one path, which the TCP runs cover.
+INSTANTIATE_TEST_SUITE_P(UnixListener, ShutdownDrain,
+                         ::testing::Combine(::testing::Values(ECHO_ENGINE_NAMES),
+                                            ::testing::Values(SIGTERM),
+                                            ::testing::Values(ListenKind::unix_socket)),
+                         drain_test_name);
 
 class Shutdown : public EngineTest {};
 
 TEST_P(Shutdown, SecondSignalExitsAtOnce) {
-  ServerProcess server(engine(), {"--drain-timeout", "30s"});
+  ServerProcess server(kind(), {"--drain-timeout", "30s"});
   ASSERT_TRUE(server.started());
-  auto fd = connect_loopback(server.port());
+  auto fd = server.connect();
   ASSERT_TRUE(fd);
   ASSERT_TRUE(send_all(fd.get(), "hold\n"));
   ASSERT_EQ(recv_exact(fd.get(), 5), "hold\n");  // accepted and being served
@@ -247,9 +256,9 @@ TEST_P(Shutdown, SecondSignalExitsAtOnce) {
 }
 
 TEST_P(Shutdown, IdleClientGetsACleanFinAtTheDrainDeadline) {
-  ServerProcess server(engine(), {"--drain-timeout", "1s"});
+  ServerProcess server(kind(), {"--drain-timeout", "1s"});
   ASSERT_TRUE(server.started());
-  auto fd = connect_loopback(server.port());
+  auto fd = server.connect();
   ASSERT_TRUE(fd);
   ASSERT_TRUE(send_all(fd.get(), "hello\n"));
   ASSERT_EQ(recv_exact(fd.get(), 6), "hello\n");  // accepted, now idle

@@ -90,13 +90,13 @@ TEST(UringBuffers, ServesOthersWhenStuckClientsHoldEveryRingBuffer) {
   std::vector<StuckClient> stuck(kStuckClients);
   for (auto& client : stuck) {
     int error = 0;
-    client.fd = connect_loopback(server.port(), &error);
+    client.fd = server.connect(&error);
     ASSERT_TRUE(client.fd) << std::strerror(error);
   }
   send_until_all_stuck(stuck);
   for (const auto& client : stuck) ASSERT_GT(client.sent, 0u);
 
-  auto other = connect_loopback(server.port());
+  auto other = server.connect();
   ASSERT_TRUE(other);
   ASSERT_TRUE(send_all(other.get(), "hello\n", 2s));
   EXPECT_EQ(recv_exact(other.get(), 6, 2s), "hello\n")

@@ -56,7 +56,7 @@ TEST(UringFallback, AutoFallsBackToEpollWhenRefused) {
   EXPECT_TRUE(server.process().wait_for_stderr("info start engine=epoll", 5s))
       << server.process().stderr_text();
 
-  auto fd = connect_loopback(server.port());
+  auto fd = server.connect();
   ASSERT_TRUE(fd);
   ASSERT_TRUE(send_all(fd.get(), "still echoes\n"));
   EXPECT_EQ(recv_exact(fd.get(), 13), "still echoes\n");
@@ -71,7 +71,7 @@ TEST(UringFallback, AutoPicksUringWhereTheKernelAllowsIt) {
   EXPECT_EQ(server.process().count_stderr("uring-unavailable"), 0u)
       << server.process().stderr_text();
 
-  auto fd = connect_loopback(server.port());
+  auto fd = server.connect();
   ASSERT_TRUE(fd);
   ASSERT_TRUE(send_all(fd.get(), "uring\n"));
   EXPECT_EQ(recv_exact(fd.get(), 6), "uring\n");
@@ -131,7 +131,7 @@ TEST_P(UringRingModes, ServesInEveryTaskRunMode) {
   constexpr std::size_t kChunk = 64 * 1024;
   std::vector<net::UniqueFd> clients;
   for (int i = 0; i < kClients; ++i) {
-    clients.push_back(connect_loopback(server.port()));
+    clients.push_back(server.connect());
     ASSERT_TRUE(clients.back());
   }
   for (int round = 0; round < 8; ++round) {

@@ -66,7 +66,8 @@ TEST_P(ClientInteractive, EmptyInputExitsCleanly) {
   EXPECT_EQ(output(), "");
 }
 
-ECHO_INSTANTIATE_ENGINES(ClientInteractive);
+// echo-client speaks TCP only.
+ECHO_INSTANTIATE_ENGINES_TCP_ONLY(ClientInteractive);
 
 }  // namespace
 }  // namespace echo::test

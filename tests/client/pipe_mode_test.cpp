@@ -58,7 +58,8 @@ TEST_P(ClientPipe, TinyServerBuffer) {
   expect_round_trip(random_bytes(1 << 20, 7), {"--buffer-size", "64"});
 }
 
-ECHO_INSTANTIATE_ENGINES(ClientPipe);
+// echo-client speaks TCP only.
+ECHO_INSTANTIATE_ENGINES_TCP_ONLY(ClientPipe);
 
 // stdin a pipe that delivers data in pieces, then ends: the client must poll it,
 // not assume a file, and see its end (POLLHUP) only after the last byte.

@@ -46,7 +46,8 @@ TEST_P(ClientServerCloses, PipeReportsTheCloseBeforeInputEnded) {
                    "the server closed the connection before the input ended");
 }
 
-ECHO_INSTANTIATE_ENGINES(ClientServerCloses);
+// echo-client speaks TCP only.
+ECHO_INSTANTIATE_ENGINES_TCP_ONLY(ClientServerCloses);
 
 class ClientScripted : public ::testing::Test {
  protected:

@@ -7,6 +7,7 @@
 
 #include "net/address.hpp"
 #include "net/socket.hpp"
+#include "net/unix_socket.hpp"
 
 namespace echo::test {
 
@@ -37,6 +38,25 @@ net::UniqueFd connect_loopback(std::uint16_t port, int* error, std::chrono::mill
   net::UniqueFd fd = net::connect_to(*address, timeout, &code);
   if (error) *error = -code;
   return fd;
+}
+
+net::UniqueFd connect_unix(const std::string& path, int* error, std::chrono::milliseconds timeout) {
+  auto address = net::unix_address(path);
+  if (!address) {
+    if (error) *error = ENAMETOOLONG;
+    return {};
+  }
+  int code = 0;
+  net::UniqueFd fd = net::connect_to(*address, timeout, &code);
+  if (error) *error = -code;
+  return fd;
+}
+
+std::string peer_name(int fd) {
+  auto local = net::local_address(fd);
+  if (!local) return "?";
+  if (local->family() == AF_UNIX) return "unix";
+  return local->to_string();
 }
 
 bool send_all(int fd, std::string_view data, std::chrono::milliseconds timeout) {

@@ -17,6 +17,14 @@ using namespace std::chrono_literals;
 net::UniqueFd connect_loopback(std::uint16_t port, int* error = nullptr,
                                std::chrono::milliseconds timeout = 5s);
 
+// Connects to the Unix socket at path, with the same conventions.
+net::UniqueFd connect_unix(const std::string& path, int* error = nullptr,
+                           std::chrono::milliseconds timeout = 5s);
+
+// How the server names this client in its log lines: "127.0.0.1:PORT", "[::1]:PORT"
+// or "unix".
+std::string peer_name(int fd);
+
 bool send_all(int fd, std::string_view data, std::chrono::milliseconds timeout = 10s);
 
 // Reads exactly n bytes; returns fewer if EOF, an error or the timeout came first.

@@ -4,13 +4,41 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <ostream>
 #include <sstream>
+
+#include "support/client_socket.hpp"
 
 namespace echo::test {
 
-ServerProcess::ServerProcess(const std::string& engine, const std::vector<std::string>& args,
-                             const SpawnOptions& options) {
-  std::vector<std::string> full{"--listen", "127.0.0.1:0", "--engine", engine};
+void PrintTo(const ServerKind& kind, std::ostream* out) {
+  *out << kind.engine << (kind.listen == ListenKind::unix_socket ? " over unix" : " over tcp");
+}
+
+SocketDir::SocketDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "echo-sock-XXXXXX").string();
+  if (::mkdtemp(pattern.data())) path_ = pattern;
+}
+
+SocketDir::~SocketDir() {
+  std::error_code ignored;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+}
+
+ServerProcess::ServerProcess(const ServerKind& kind, const std::vector<std::string>& args,
+                             const SpawnOptions& options)
+    : listen_(kind.listen) {
+  std::string listen = "127.0.0.1:0";
+  if (listen_ == ListenKind::unix_socket) {
+    dir_ = std::make_unique<SocketDir>();
+    if (!dir_->ok()) {
+      ADD_FAILURE() << "cannot make a temporary directory for the socket";
+      return;
+    }
+    path_ = dir_->file("echo.sock");
+    listen = "unix:" + path_;
+  }
+  std::vector<std::string> full{"--listen", listen, "--engine", kind.engine};
   full.insert(full.end(), args.begin(), args.end());
   process_ = std::make_unique<Process>(ECHO_SERVER_PATH, full, options);
   const auto line = process_->wait_for_stdout("listening on", 20s);
@@ -18,7 +46,14 @@ ServerProcess::ServerProcess(const std::string& engine, const std::vector<std::s
     ADD_FAILURE() << "echo-server did not start; stderr:\n" << process_->stderr_text();
     return;
   }
-  port_ = static_cast<std::uint16_t>(std::stoul(line->substr(line->rfind(':') + 1)));
+  if (listen_ == ListenKind::tcp)
+    port_ = static_cast<std::uint16_t>(std::stoul(line->substr(line->rfind(':') + 1)));
+  started_ = true;
+}
+
+net::UniqueFd ServerProcess::connect(int* error, std::chrono::milliseconds timeout) const {
+  return listen_ == ListenKind::unix_socket ? connect_unix(path_, error, timeout)
+                                            : connect_loopback(port_, error, timeout);
 }
 
 std::size_t ServerProcess::resident_kib() const {
