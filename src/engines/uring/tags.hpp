@@ -11,7 +11,7 @@ namespace echo::uring {
 
 enum class TagKind : std::uint8_t {
   none = 0,  // no operation (a connection with nothing in flight)
-  accept,    // multishot accept; slot = listener index
+  accept,    // single-shot accept; slot = the accept's index (EventLoop::accepts_)
   wake,      // read of the loop's eventfd (the connection limiter's waker)
   latch,     // poll of the Shutdown latch
   recv,      // single-shot recv with a provided buffer
