@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "core/admission.hpp"
 #include "core/config.hpp"
 #include "core/connection_limiter.hpp"
 #include "core/shutdown.hpp"
@@ -13,12 +14,16 @@ namespace echo {
 
 struct ServerContext {
   explicit ServerContext(ServerConfig cfg)
-      : config(std::move(cfg)), limiter(config.max_connections), shutdown(config.drain_timeout) {}
+      : config(std::move(cfg)),
+        limiter(config.max_connections),
+        admission(config.admission),
+        shutdown(config.drain_timeout) {}
 
   ServerConfig config;
   // listeners[copy][address]: one copy per event loop with --reuseport, else one.
   std::vector<std::vector<net::UniqueFd>> listeners;
   ConnectionLimiter limiter;
+  Admission admission;  // allow/deny and per-IP limits, after accept
   Shutdown shutdown;
 };
 

@@ -28,7 +28,8 @@ class BlockingEngine final : public Engine {
       if (::poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR
       for (std::size_t i = 0; i + 1 < fds.size() && !context.shutdown.draining(); ++i) {
         if (!(fds[i].revents & POLLIN)) continue;
-        const int fd = net::accept_connection(fds[i].fd);
+        net::Address peer;
+        const int fd = net::accept_connection(fds[i].fd, &peer);
         if (fd < 0) {
           if (classify_accept_failure(-fd) == AcceptFailure::exhausted) {
             pollfd latch{context.shutdown.latch_fd(), POLLIN, 0};
@@ -37,9 +38,14 @@ class BlockingEngine final : public Engine {
           continue;
         }
         note_accept_succeeded();
+        if (context.admission.admit(net::PeerAddress(peer)) != Refusal::none) {
+          net::UniqueFd refused(fd);  // closed at once; it never took a limiter slot
+          continue;
+        }
         context.limiter.try_acquire();  // always succeeds: one client at a time
-        serve_connection(net::UniqueFd(fd), context, pool);
+        serve_connection(net::UniqueFd(fd), context, pool, peer);
         context.limiter.release();
+        context.admission.release(net::PeerAddress(peer));
       }
     }
   }

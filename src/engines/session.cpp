@@ -73,10 +73,11 @@ void finish_for_shutdown(int fd, EchoStream& stream, BufferPool& pool, PipePool&
 
 }  // namespace
 
-void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool) {
+void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool,
+                      const net::Address& peer) {
   const ServerConfig& config = context.config;
   configure_connection(fd.get(), config);
-  ConnectionRecord record(fd.get());
+  ConnectionRecord record(peer);
   log::flush();
   // Every return below has logged the close line: flush it on the way out.
   struct FlushOnExit {

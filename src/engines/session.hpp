@@ -6,10 +6,13 @@
 
 #include "core/buffer_pool.hpp"
 #include "core/server_context.hpp"
+#include "net/address.hpp"
 #include "net/unique_fd.hpp"
 
 namespace echo {
 
-void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool);
+// peer: the address accept returned, for the log lines.
+void serve_connection(net::UniqueFd fd, ServerContext& context, BufferPool& pool,
+                      const net::Address& peer);
 
 }  // namespace echo

@@ -71,6 +71,7 @@ class ThreadsEngine final : public Engine {
  private:
   struct SessionStart {
     net::UniqueFd fd;
+    net::Address peer;
     ServerContext* context;
     ThreadsEngine* engine;
   };
@@ -82,7 +83,8 @@ class ThreadsEngine final : public Engine {
         at_limit_ = true;  // the failed acquire armed the waker
         return;
       }
-      const int fd = net::accept_connection(listen_fd);
+      net::Address peer;
+      const int fd = net::accept_connection(listen_fd, &peer);
       if (fd < 0) {
         context.limiter.cancel();
         const AcceptFailure failure = classify_accept_failure(-fd);
@@ -93,12 +95,17 @@ class ThreadsEngine final : public Engine {
         continue;
       }
       note_accept_succeeded();
-      start_session(net::UniqueFd(fd), context);
+      if (context.admission.admit(net::PeerAddress(peer)) != Refusal::none) {
+        net::UniqueFd refused(fd);  // closed at once
+        context.limiter.cancel();   // a refused client never holds a slot
+        continue;
+      }
+      start_session(net::UniqueFd(fd), peer, context);
     }
   }
 
-  void start_session(net::UniqueFd fd, ServerContext& context) {
-    auto start = std::make_unique<SessionStart>(SessionStart{std::move(fd), &context, this});
+  void start_session(net::UniqueFd fd, const net::Address& peer, ServerContext& context) {
+    auto start = std::make_unique<SessionStart>(SessionStart{std::move(fd), peer, &context, this});
     {
       std::lock_guard lock(mutex_);
       ++live_sessions_;
@@ -116,6 +123,7 @@ class ThreadsEngine final : public Engine {
     }
     log::event(log::Level::warn, "thread-failed", {{"error", std::strerror(error)}});
     start.reset();  // closes the connection
+    context.admission.release(net::PeerAddress(peer));
     session_ended(context);
   }
 
@@ -124,8 +132,9 @@ class ThreadsEngine final : public Engine {
     ServerContext& context = *start->context;
     {
       BufferPool pool(context.config.buffer_size_bytes, 1);
-      serve_connection(std::move(start->fd), context, pool);
+      serve_connection(std::move(start->fd), context, pool, start->peer);
     }
+    context.admission.release(net::PeerAddress(start->peer));
     start->engine->session_ended(context);
     return nullptr;
   }

@@ -136,6 +136,11 @@ void EventLoop::accept_ready(int listen_fd) {
       continue;
     }
     note_accept_succeeded();
+    if (context_.admission.admit(net::PeerAddress(peer)) != Refusal::none) {
+      net::UniqueFd refused(fd);  // closed at once
+      context_.limiter.cancel();  // a refused client never holds a slot
+      continue;
+    }
     add_connection(net::UniqueFd(fd), peer);
   }
 }
@@ -233,6 +238,7 @@ void EventLoop::close_connection(std::uint32_t slot, CloseReason reason, int err
   slots_.release(slot);
   --live_;
   context_.limiter.release();
+  context_.admission.release(c.record.peer());
   // A descriptor just came free: no need to wait out an EMFILE back-off.
   if (backoff_until_ > now_) backoff_until_ = now_;
 }

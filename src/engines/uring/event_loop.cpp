@@ -314,12 +314,18 @@ void EventLoop::admit(net::UniqueFd fd) {
 }
 
 void EventLoop::add_connection(net::UniqueFd fd) {
+  // The multishot accept returns no peer address: ask the socket.
+  const net::Address peer = net::peer_address(fd.get()).value_or(net::Address{});
+  if (context_.admission.admit(net::PeerAddress(peer)) != Refusal::none) {
+    context_.limiter.cancel();  // a refused client never holds a slot; fd closes here
+    return;
+  }
   configure_connection(fd.get(), config_);
   const std::uint32_t slot = slots_.acquire();
   Connection& c = slots_[slot];
   c.fd = std::move(fd);
   install_file(slot);
-  c.record = ConnectionRecord(c.fd.get());
+  c.record = ConnectionRecord(peer);
   c.phase = Phase::serving;
   c.open = true;
   ++live_;
@@ -555,6 +561,7 @@ void EventLoop::close_connection(std::uint32_t slot, CloseReason reason, int err
   c.open = false;
   --live_;
   context_.limiter.release();
+  context_.admission.release(c.record.peer());
   // A descriptor is about to come free: no need to wait out an EMFILE back-off.
   if (backoff_until_ > now_) backoff_until_ = now_;
   if (c.in_flight != TagKind::none) {
