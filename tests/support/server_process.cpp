@@ -9,8 +9,8 @@
 namespace echo::test {
 
 ServerProcess::ServerProcess(const std::string& engine, const std::vector<std::string>& args,
-                             const SpawnOptions& options) {
-  std::vector<std::string> full{"--listen", "127.0.0.1:0", "--engine", engine};
+                             const SpawnOptions& options, const std::string& listen) {
+  std::vector<std::string> full{"--listen", listen, "--engine", engine};
   full.insert(full.end(), args.begin(), args.end());
   process_ = std::make_unique<Process>(ECHO_SERVER_PATH, full, options);
   const auto line = process_->wait_for_stdout("listening on", 20s);

@@ -14,10 +14,10 @@ namespace echo::test {
 
 class ServerProcess {
  public:
-  // Starts `echo-server --listen 127.0.0.1:0 --engine ENGINE ARGS...` and waits
+  // Starts `echo-server --listen LISTEN --engine ENGINE ARGS...` and waits
   // (bounded) for it to listen. Fails the current test (ADD_FAILURE) if it does not.
   ServerProcess(const std::string& engine, const std::vector<std::string>& args = {},
-                const SpawnOptions& options = {});
+                const SpawnOptions& options = {}, const std::string& listen = "127.0.0.1:0");
 
   bool started() const { return port_ != 0; }
   std::uint16_t port() const { return port_; }
