@@ -84,26 +84,39 @@ TEST_P(BadOptions, ExitTwoWithOneLineNamingTheOption) {
   EXPECT_EQ(server.stdout_text(), "");
 }
 
+INSTANTIATE_TEST_SUITE_P(Option, BadOptions,
+                         ::testing::Values(BadOption{{"--buffer-size", "0"}, "--buffer-size"},
+                                           BadOption{{"--engine", "foo"}, "--engine"},
+                                           BadOption{{"--bogus"}, "--bogus"},
+                                           BadOption{{"--listen", "nonsense"}, "--listen"},
+                                           BadOption{{"--write-timeout", "5x"}, "--write-timeout"},
+                                           BadOption{{"--idle-timeout", "1000h"}, "--idle-timeout"},
+                                           BadOption{{"--splice-pipes", "-1"}, "--splice-pipes"},
+                                           BadOption{{"--keepalive", "1,2"}, "--keepalive"}),
+                         [](const auto& param_info) {
+                           std::string name;
+                           for (const char ch : param_info.param.option)
+                             if (std::isalnum(static_cast<unsigned char>(ch))) name += ch;
+                           return name;
+                         });
+
+// Names a case by its option and its index, as one option has several bad values.
 INSTANTIATE_TEST_SUITE_P(
-    Option, BadOptions,
-    ::testing::Values(BadOption{{"--buffer-size", "0"}, "--buffer-size"},
-                      BadOption{{"--engine", "foo"}, "--engine"}, BadOption{{"--bogus"}, "--bogus"},
-                      BadOption{{"--listen", "nonsense"}, "--listen"},
-                      BadOption{{"--write-timeout", "5x"}, "--write-timeout"},
-                      BadOption{{"--idle-timeout", "1000h"}, "--idle-timeout"},
-                      BadOption{{"--splice-pipes", "-1"}, "--splice-pipes"},
-                      BadOption{{"--keepalive", "1,2"}, "--keepalive"},
-                      BadOption{{"--allow", "10.0.0.1/8"}, "--allow"},
+    Admission, BadOptions,
+    ::testing::Values(BadOption{{"--allow", "10.0.0.1/8"}, "--allow"},
+                      BadOption{{"--allow", "127.0.0.0/33"}, "--allow"},
                       BadOption{{"--deny", "::1/129"}, "--deny"},
                       BadOption{{"--deny", "example.com"}, "--deny"},
                       BadOption{{"--per-ip-prefix", "33,64"}, "--per-ip-prefix"},
+                      BadOption{{"--per-ip-prefix", "32,0"}, "--per-ip-prefix"},
                       BadOption{{"--per-ip-prefix", "24"}, "--per-ip-prefix"},
-                      BadOption{{"--max-connections-per-ip", "x"}, "--max-connections-per-ip"}),
+                      BadOption{{"--max-connections-per-ip", "x"}, "--max-connections-per-ip"},
+                      BadOption{{"--max-connections-per-ip", "-1"}, "--max-connections-per-ip"}),
     [](const auto& param_info) {
       std::string name;
       for (const char ch : param_info.param.option)
         if (std::isalnum(static_cast<unsigned char>(ch))) name += ch;
-      return name;
+      return name + std::to_string(param_info.index);
     });
 
 // Runs the server until it exits; returns its exit code and stderr.
