@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/cli_support.hpp"
 #include "core/units.hpp"
 
 namespace echo::bench {
@@ -35,17 +36,6 @@ std::optional<std::size_t> parse_bytes(std::string_view text) {
   }
   if (value > kMaxMessageBytes / scale) return std::nullopt;
   return value * scale;
-}
-
-CLI::Validator duration_validator(bool allow_zero) {
-  return CLI::Validator(
-      [allow_zero](std::string& text) -> std::string {
-        const auto d = parse_duration(text);
-        if (!d) return "'" + text + "' is not a duration (like 250ms, 5s, 2m)";
-        if (!allow_zero && d->count() == 0) return "the duration must be more than 0";
-        return "";
-      },
-      "");
 }
 
 }  // namespace
@@ -119,8 +109,7 @@ ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out,
                            std::ostream& err) {
   Options options;
   const auto usage_error = [&](const std::string& message) {
-    err << "echo-bench: " << message << " (see --help)\n";
-    return ParseOutcome{std::nullopt, kExitUsage};
+    return ParseOutcome{std::nullopt, cli::usage_error(err, "echo-bench", message)};
   };
 
   CLI::App app{
@@ -161,7 +150,7 @@ ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out,
   auto* duration =
       app.add_option("-d,--duration", duration_text, "Measured time, after the warm-up")
           ->capture_default_str()
-          ->check(duration_validator(false))
+          ->check(cli::duration_validator(cli::DurationRule::positive()))
           ->type_name("DURATION");
   auto* messages = app.add_option("-m,--messages", options.messages,
                                   "Stop after this many measured messages instead")
@@ -171,7 +160,7 @@ ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out,
   std::string warmup_text = "0s";
   app.add_option("-w,--warmup", warmup_text, "Run this long before measuring (not counted)")
       ->capture_default_str()
-      ->check(duration_validator(true))
+      ->check(cli::duration_validator())
       ->type_name("DURATION");
   std::size_t threads = 0;
   app.add_option("-t,--threads", threads, "Event loops (threads); 0 = one per core")
@@ -194,7 +183,7 @@ ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out,
   app.add_option("--timeout", timeout_text,
                  "A connection with bytes outstanding and no progress this long is an error")
       ->capture_default_str()
-      ->check(duration_validator(false))
+      ->check(cli::duration_validator(cli::DurationRule::positive()))
       ->type_name("DURATION");
   std::string source_text;
   app.add_option("--source", source_text,
@@ -208,17 +197,8 @@ ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out,
                  "Write the latency distribution to FILE (HdrHistogram .hgrm, ms)")
       ->type_name("FILE");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return {std::nullopt, app.exit(e, out, err)};
-  } catch (const CLI::CallForAllHelp& e) {
-    return {std::nullopt, app.exit(e, out, err)};
-  } catch (const CLI::CallForVersion& e) {
-    return {std::nullopt, app.exit(e, out, err)};
-  } catch (const CLI::ParseError& e) {
-    return usage_error(e.what());
-  }
+  if (const auto exit_code = cli::parse_or_exit_code(app, argc, argv, "echo-bench", out, err))
+    return {std::nullopt, *exit_code};
 
   std::string error;
   auto address = net::parse_address(target_text, &error);

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <string>
 
+#include "cli/cli_support.hpp"
 #include "core/units.hpp"
 
 namespace echo::client {
@@ -30,24 +31,8 @@ constexpr const char* kFooter =
     "  2  usage error (bad option or address)\n"
     "  3  could not connect (refused, timed out, unreachable)";
 
-CLI::Validator duration_validator() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        return parse_duration(text) ? ""
-                                    : "'" + text + "' is not a duration (like 250ms, 5s, 2m, off)";
-      },
-      "");
-}
-
-// CLI11 messages are usually one line; keep the promise of one line on stderr.
-std::string one_line(std::string text) {
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  return text;
-}
-
 int usage_error(const std::string& what) {
-  std::cerr << "echo-client: " << one_line(what) << " (see --help)\n";
-  return static_cast<int>(ExitCode::usage);
+  return cli::usage_error(std::cerr, "echo-client", what);
 }
 
 }  // namespace
@@ -66,12 +51,12 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   std::string connect_timeout = "5s", reply_timeout = "5s";
   app.add_option("--connect-timeout", connect_timeout,
                  "Give up connecting after this long (off = never)")
-      ->check(duration_validator())
+      ->check(cli::duration_validator())
       ->capture_default_str()
       ->type_name("DURATION");
   app.add_option("--reply-timeout", reply_timeout,
                  "Interactive: fail if a line's full echo takes longer (off = never)")
-      ->check(duration_validator())
+      ->check(cli::duration_validator())
       ->capture_default_str()
       ->type_name("DURATION");
   bool interactive = false, pipe = false;
@@ -81,17 +66,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   interactive_flag->excludes(pipe_flag);
   pipe_flag->excludes(interactive_flag);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return {std::nullopt, app.exit(e)};
-  } catch (const CLI::CallForAllHelp& e) {
-    return {std::nullopt, app.exit(e)};
-  } catch (const CLI::CallForVersion& e) {
-    return {std::nullopt, app.exit(e)};
-  } catch (const CLI::ParseError& e) {
-    return {std::nullopt, usage_error(e.what())};
-  }
+  if (const auto exit_code = cli::parse_or_exit_code(app, argc, argv, "echo-client"))
+    return {std::nullopt, *exit_code};
 
   std::string error;
   auto server = net::parse_address(server_text, &error);

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "core/admission_config.hpp"
 #include "core/listen_spec.hpp"
+#include "net/address.hpp"
 #include "net/socket.hpp"
 
 namespace echo {
@@ -29,6 +31,7 @@ struct ServerConfig {
   std::chrono::milliseconds idle_timeout{0};      // 0 = off
   std::chrono::milliseconds drain_timeout{5000};
   std::size_t max_connections = 10000;
+  AdmissionConfig admission;  // allow/deny lists, per-IP limit
   int backlog = 4096;
   bool nodelay = true;
   net::KeepAlive keepalive;

@@ -1,21 +1,26 @@
 // One lifecycle for every connection of every engine. Opening: the admission
-// step has taken the connection, the record gets its id and logs the open line.
+// step decides whether the connection is taken, with the real peer address in
+// hand; if so the record gets its id and logs the open line.
 // Closing: the close line, then the connection's --max-connections slot and its
 // per-IP count go back. Event loops reach these through LoopCore; the session
 // engines (blocking, threads) call them directly.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "core/connection_record.hpp"
 #include "core/server_context.hpp"
+#include "net/address.hpp"
 
 namespace echo {
 
-// The admission step took a connection on a slot reserved with
-// limiter.try_acquire(): the slot now holds it, and its record (id, peer, the
-// open line) begins.
-ConnectionRecord begin_connection(ServerContext& context, const net::Address& peer);
+// The one admission step, for a connection just accepted on a slot reserved
+// with limiter.try_acquire(). Taken: the slot now holds it, and its record
+// (id, peer, open line) is returned. Refused (deny/allow lists, per-IP limit):
+// the slot goes back without counting as a connection, the refusal is counted
+// and logged (throttled), and nullopt says the caller closes the socket at once.
+std::optional<ConnectionRecord> admit_connection(ServerContext& context, const net::Address& peer);
 
 // Logs the close line and gives back what the connection held in the shared
 // policy (its limiter slot, its per-IP count). unechoed = bytes received but

@@ -37,6 +37,8 @@ class ConnectionRecord {
   // at 48 bytes.
   void add_in(std::uint64_t bytes) noexcept { bytes_in_ += bytes; }
   std::uint64_t bytes_in() const noexcept { return bytes_in_; }
+  // Who it is, for admission's release at close.
+  const net::PeerAddress& peer() const noexcept { return peer_; }
 
   // Per-pump detail, at trace level only (one comparison when trace is off).
   void trace_io(std::uint64_t bytes_read, std::uint64_t bytes_written, const char* state) const {

@@ -52,12 +52,16 @@ class LoopCore {
   std::size_t live() const noexcept { return live_; }
 
   // --- Lifecycle.
-  // A connection the admission step took: a slot, its record (the open line),
-  // and the idle timer. The loop fills in its own members.
-  std::uint32_t open(const net::Address& peer) {
+  // A connection just accepted on a reserved limiter slot, through the
+  // admission step. Taken: a slot, its record (the open line) and the idle
+  // timer; the loop fills in its own members. Refused: nullopt, and the loop
+  // closes the socket (the refusal is logged and the limiter slot is back).
+  std::optional<std::uint32_t> open(const net::Address& peer) {
+    std::optional<ConnectionRecord> record = admit_connection(context_, peer);
+    if (!record) return std::nullopt;
     const std::uint32_t slot = slots_.acquire();
     Connection& c = slots_[slot];
-    c.record = begin_connection(context_, peer);
+    c.record = std::move(*record);
     c.phase = Phase::serving;
     ++live_;
     wait(slot, Wait::input, true);

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "core/admission.hpp"
 #include "core/config.hpp"
 #include "core/connection_limiter.hpp"
 #include "core/listeners.hpp"
@@ -13,13 +14,17 @@ namespace echo {
 
 struct ServerContext {
   explicit ServerContext(ServerConfig cfg)
-      : config(std::move(cfg)), limiter(config.max_connections), shutdown(config.drain_timeout) {}
+      : config(std::move(cfg)),
+        limiter(config.max_connections),
+        admission(config.admission),
+        shutdown(config.drain_timeout) {}
 
   ServerConfig config;
   // listeners[copy][index]: one copy per event loop with --reuseport, else one.
   // A Unix listener's socket file goes with it: the context outlives the engine run.
   std::vector<std::vector<Listener>> listeners;
   ConnectionLimiter limiter;
+  Admission admission;  // allow/deny and per-IP limits, after accept
   Shutdown shutdown;
 };
 

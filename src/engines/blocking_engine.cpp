@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/accept_policy.hpp"
+#include "core/connection_lifecycle.hpp"
 #include "engines/engine.hpp"
 #include "engines/engines.hpp"
 #include "engines/session.hpp"
@@ -42,7 +43,10 @@ class BlockingEngine final : public Engine {
           continue;
         }
         note_accept_succeeded();
-        serve_connection(net::UniqueFd(fd), peer, context, pool);
+        net::UniqueFd connection(fd);
+        if (auto record = admit_connection(context, peer)) {
+          serve_connection(std::move(connection), std::move(*record), context, pool);
+        }
       }
     }
   }

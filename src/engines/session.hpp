@@ -5,15 +5,15 @@
 #pragma once
 
 #include "core/buffer_pool.hpp"
+#include "core/connection_record.hpp"
 #include "core/server_context.hpp"
-#include "net/address.hpp"
 #include "net/unique_fd.hpp"
 
 namespace echo {
 
-// The connection's limiter slot was reserved (limiter.try_acquire) and the
-// admission step took it; serving commits the slot and gives it back at the end.
-void serve_connection(net::UniqueFd fd, const net::Address& peer, ServerContext& context,
+// The admission step took the connection (admit_connection, in the accepting
+// thread, so a refused client costs no thread); serving ends it (end_connection).
+void serve_connection(net::UniqueFd fd, ConnectionRecord record, ServerContext& context,
                       BufferPool& pool);
 
 }  // namespace echo

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/accept_policy.hpp"
+#include "core/connection_lifecycle.hpp"
 #include "core/log.hpp"
 #include "engines/engines.hpp"
 #include "engines/session.hpp"
@@ -72,7 +73,7 @@ class ThreadsEngine final : public Engine {
  private:
   struct SessionStart {
     net::UniqueFd fd;
-    net::Address peer;
+    ConnectionRecord record;
     ServerContext* context;
     ThreadsEngine* engine;
   };
@@ -96,12 +97,16 @@ class ThreadsEngine final : public Engine {
         continue;
       }
       note_accept_succeeded();
-      start_session(net::UniqueFd(fd), peer, context);
+      net::UniqueFd connection(fd);
+      if (auto record = admit_connection(context, peer)) {
+        start_session(std::move(connection), std::move(*record), context);
+      }
     }
   }
 
-  void start_session(net::UniqueFd fd, const net::Address& peer, ServerContext& context) {
-    auto start = std::make_unique<SessionStart>(SessionStart{std::move(fd), peer, &context, this});
+  void start_session(net::UniqueFd fd, ConnectionRecord record, ServerContext& context) {
+    auto start = std::make_unique<SessionStart>(
+        SessionStart{std::move(fd), std::move(record), &context, this});
     {
       std::lock_guard lock(mutex_);
       ++live_sessions_;
@@ -118,8 +123,8 @@ class ThreadsEngine final : public Engine {
       return;
     }
     log::event(log::Level::warn, "thread-failed", {{"error", std::strerror(error)}});
+    end_connection(context, start->record, CloseReason::error, 0, error);
     start.reset();  // closes the connection
-    context.limiter.cancel();
     session_ended();
   }
 
@@ -128,7 +133,7 @@ class ThreadsEngine final : public Engine {
     ServerContext& context = *start->context;
     {
       BufferPool pool(context.config.buffer_size_bytes, 1);
-      serve_connection(std::move(start->fd), start->peer, context, pool);
+      serve_connection(std::move(start->fd), std::move(start->record), context, pool);
     }
     start->engine->session_ended();
     return nullptr;

@@ -1,5 +1,7 @@
 #include "net/peer.hpp"
 
+#include <arpa/inet.h>
+
 #include <cstring>
 
 namespace echo::net {
@@ -12,6 +14,7 @@ PeerAddress::PeerAddress(const Address& address) : port_(address.port()) {
   } else if (address.family() == AF_INET6) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address.storage);
     std::memcpy(bytes_.data(), &in6->sin6_addr, 16);
+    scope_id_ = in6->sin6_scope_id;
     family_ = AF_INET6;
   } else if (address.family() == AF_UNIX) {
     family_ = AF_UNIX;  // a Unix client is unnamed: the family is all there is to say
@@ -19,22 +22,20 @@ PeerAddress::PeerAddress(const Address& address) : port_(address.port()) {
 }
 
 std::string PeerAddress::to_string() const {
-  Address address;
+  char host[INET6_ADDRSTRLEN] = {};
   if (family_ == AF_INET) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&address.storage);
-    in->sin_family = AF_INET;
-    std::memcpy(&in->sin_addr, bytes_.data(), 4);
-  } else if (family_ == AF_INET6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&address.storage);
-    in6->sin6_family = AF_INET6;
-    std::memcpy(&in6->sin6_addr, bytes_.data(), 16);
-  } else if (family_ == AF_UNIX) {
-    return "unix";
-  } else {
-    return "?";
+    ::inet_ntop(AF_INET, bytes_.data(), host, sizeof host);
+    return std::string(host) + ":" + std::to_string(port_);
   }
-  address.set_port(port_);
-  return address.to_string();
+  if (family_ == AF_INET6) {
+    ::inet_ntop(AF_INET6, bytes_.data(), host, sizeof host);
+    std::string text("[");
+    text.append(host);
+    if (scope_id_ != 0) text.append("%").append(std::to_string(scope_id_));
+    return text.append("]:").append(std::to_string(port_));
+  }
+  if (family_ == AF_UNIX) return "unix";
+  return "?";
 }
 
 }  // namespace echo::net

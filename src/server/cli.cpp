@@ -1,8 +1,11 @@
 #include "server/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <iostream>
 
+#include "cli/cli_support.hpp"
+#include "core/cidr.hpp"
 #include "core/timer_list.hpp"
 #include "core/units.hpp"
 
@@ -10,25 +13,41 @@ namespace echo {
 
 namespace {
 
-CLI::Validator duration_validator() {
+// Connection timeouts are kept in 32-bit milliseconds (core/timer_list.hpp).
+cli::DurationRule timeout_rule() {
+  return cli::DurationRule::at_most(TimerList::kMaxTimeout, "24 days");
+}
+
+CLI::Validator cidr_validator() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
-        return parse_duration(text) ? ""
-                                    : "'" + text + "' is not a duration (like 250ms, 5s, 2m, off)";
+        std::string error;
+        return parse_cidr(text, &error) ? "" : error;
       },
       "");
 }
 
-// Connection timeouts are kept in 32-bit milliseconds (core/timer_list.hpp).
-CLI::Validator timeout_validator() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        const auto duration = parse_duration(text);
-        if (!duration) return "'" + text + "' is not a duration (like 250ms, 5s, 2m, off)";
-        if (*duration > TimerList::kMaxTimeout) return "'" + text + "' is longer than 24 days";
-        return "";
-      },
-      "");
+struct PerIpPrefix {
+  unsigned v4 = 32;
+  unsigned v6 = 64;
+};
+
+// "V4BITS,V6BITS", as "32,64": IPv4 1-32, IPv6 1-128.
+std::optional<PerIpPrefix> parse_per_ip_prefix(std::string_view text) {
+  const auto comma = text.find(',');
+  if (comma == std::string_view::npos) return std::nullopt;
+  const auto number = [](std::string_view digits, unsigned low, unsigned high) {
+    unsigned value = 0;
+    const auto* end = digits.data() + digits.size();
+    const auto [ptr, ec] = std::from_chars(digits.data(), end, value);
+    const bool ok =
+        !digits.empty() && ec == std::errc() && ptr == end && value >= low && value <= high;
+    return ok ? std::optional(value) : std::nullopt;
+  };
+  const auto v4 = number(text.substr(0, comma), 1, 32);
+  const auto v6 = number(text.substr(comma + 1), 1, 128);
+  if (!v4 || !v6) return std::nullopt;
+  return PerIpPrefix{*v4, *v6};
 }
 
 }  // namespace
@@ -84,17 +103,17 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   std::string write_timeout = "5s", idle_timeout = "off", drain_timeout = "5s";
   app.add_option("--write-timeout", write_timeout,
                  "Close a connection whose pending echo makes no progress this long (off = never)")
-      ->check(timeout_validator())
+      ->check(cli::duration_validator(timeout_rule()))
       ->capture_default_str()
       ->type_name("DURATION");
   app.add_option("--idle-timeout", idle_timeout,
                  "Close a connection with no traffic this long (off = never)")
-      ->check(timeout_validator())
+      ->check(cli::duration_validator(timeout_rule()))
       ->capture_default_str()
       ->type_name("DURATION");
   app.add_option("--drain-timeout", drain_timeout,
                  "On SIGINT/SIGTERM, keep serving open connections at most this long")
-      ->check(duration_validator())
+      ->check(cli::duration_validator())
       ->capture_default_str()
       ->type_name("DURATION");
 
@@ -103,6 +122,34 @@ ParseOutcome parse_command_line(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}).description(""))
       ->type_name("N");
+  std::vector<std::string> allow, deny;
+  app.add_option("--allow", allow,
+                 "Only clients in this CIDR block may connect (10.0.0.0/8, ::1/128, a bare "
+                 "address = one host); repeatable; Unix-socket clients are not subject to it")
+      ->check(cidr_validator())
+      ->type_name("CIDR");
+  app.add_option("--deny", deny, "Refuse clients in this CIDR block; wins over --allow; repeatable")
+      ->check(cidr_validator())
+      ->type_name("CIDR");
+  app.add_option("--max-connections-per-ip", c.admission.max_connections_per_ip,
+                 "Most connections at once from one IPv4 address or IPv6 /64 (see "
+                 "--per-ip-prefix); more are closed at once; 0 = no limit")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100'000'000}).description(""))
+      ->type_name("N");
+  std::string per_ip_prefix = "32,64";
+  app.add_option("--per-ip-prefix", per_ip_prefix,
+                 "The address groups --max-connections-per-ip counts: IPv4 and IPv6 prefix "
+                 "lengths (IPv4 1-32, IPv6 1-128)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return parse_per_ip_prefix(text)
+                       ? ""
+                       : "'" + text + "' is not V4BITS,V6BITS (IPv4 1-32, IPv6 1-128, as 32,64)";
+          },
+          ""))
+      ->capture_default_str()
+      ->type_name("V4BITS,V6BITS");
   app.add_option("--backlog", c.backlog,
                  "Listen backlog (connections the kernel queues before accept)")
       ->capture_default_str()
@@ -136,18 +183,8 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   app.add_flag("-q,--quiet", options.quiet,
                "Log warnings and errors only (same as --log-level warn)");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return {std::nullopt, app.exit(e)};
-  } catch (const CLI::CallForAllHelp& e) {
-    return {std::nullopt, app.exit(e)};
-  } catch (const CLI::CallForVersion& e) {
-    return {std::nullopt, app.exit(e)};
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "echo-server: " << e.what() << " (see --help)\n";
-    return {std::nullopt, 2};
-  }
+  if (const auto exit_code = cli::parse_or_exit_code(app, argc, argv, "echo-server"))
+    return {std::nullopt, *exit_code};
 
   for (const auto& text : listen) {
     std::string error;
@@ -168,6 +205,11 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   c.idle_timeout = *parse_duration(idle_timeout);
   c.drain_timeout = *parse_duration(drain_timeout);
   c.keepalive = *parse_keepalive(keepalive);
+  for (const auto& text : allow) c.admission.allow.push_back(*parse_cidr(text));
+  for (const auto& text : deny) c.admission.deny.push_back(*parse_cidr(text));
+  const PerIpPrefix prefix = *parse_per_ip_prefix(per_ip_prefix);
+  c.admission.per_ip_prefix_v4 = prefix.v4;
+  c.admission.per_ip_prefix_v6 = prefix.v6;
   if (options.quiet && c.log_level == "info") c.log_level = "warn";
   return {std::move(options), 0};
 }

@@ -100,6 +100,25 @@ INSTANTIATE_TEST_SUITE_P(Option, BadOptions,
                            return name;
                          });
 
+// Names a case by its option and its index, as one option has several bad values.
+INSTANTIATE_TEST_SUITE_P(
+    Admission, BadOptions,
+    ::testing::Values(BadOption{{"--allow", "10.0.0.1/8"}, "--allow"},
+                      BadOption{{"--allow", "127.0.0.0/33"}, "--allow"},
+                      BadOption{{"--deny", "::1/129"}, "--deny"},
+                      BadOption{{"--deny", "example.com"}, "--deny"},
+                      BadOption{{"--per-ip-prefix", "33,64"}, "--per-ip-prefix"},
+                      BadOption{{"--per-ip-prefix", "32,0"}, "--per-ip-prefix"},
+                      BadOption{{"--per-ip-prefix", "24"}, "--per-ip-prefix"},
+                      BadOption{{"--max-connections-per-ip", "x"}, "--max-connections-per-ip"},
+                      BadOption{{"--max-connections-per-ip", "-1"}, "--max-connections-per-ip"}),
+    [](const auto& param_info) {
+      std::string name;
+      for (const char ch : param_info.param.option)
+        if (std::isalnum(static_cast<unsigned char>(ch))) name += ch;
+      return name + std::to_string(param_info.index);
+    });
+
 // Runs the server until it exits; returns its exit code and stderr.
 struct Finished {
   std::optional<int> code;
@@ -163,6 +182,42 @@ TEST(Options, ConfigFileWithUnknownKeyIsRejected) {
   EXPECT_EQ(run.stdout_text.find("listening on"), std::string::npos);
 }
 
+TEST(Options, ConfigFileTakesAdmissionRules) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const auto config = dir.write("server.toml",
+                                "engine = \"epoll\"\n"
+                                "listen = [\"127.0.0.1:0\"]\n"
+                                "deny = [\"10.0.0.0/8\", \"127.0.0.1\"]\n"
+                                "max-connections-per-ip = 4\n"
+                                "per-ip-prefix = \"24,56\"\n");
+  Process server(ECHO_SERVER_PATH, {"--config", config.string()});
+  const auto listening = server.wait_for_stdout("listening on 127.0.0.1:", 20s);
+  ASSERT_TRUE(listening) << server.stderr_text();
+  auto fd = connect_loopback(port_of(*listening));
+  ASSERT_TRUE(fd);
+  EXPECT_EQ(recv_until_end(fd.get(), 5s).data, "");  // 127.0.0.1 is denied
+  EXPECT_TRUE(server.wait_for_stderr("reason=denied", 5s)) << server.stderr_text();
+}
+
+TEST(Options, BadAdmissionRulesInTheConfigFileAreOneLineAndExitTwo) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  for (const std::string& line :
+       {std::string("allow = [\"127.0.0.0/33\"]"), std::string("deny = [\"1.2.3.4/8\"]"),
+        std::string("per-ip-prefix = \"32,0\""), std::string("max-connections-per-ip = -3")}) {
+    const auto config = dir.write("server.toml", "listen = [\"127.0.0.1:0\"]\n" + line + "\n");
+    const Finished run = run_to_exit({"--config", config.string()});
+    ASSERT_TRUE(run.code) << line;
+    EXPECT_EQ(*run.code, 2) << line << ": " << run.stderr_text;
+    const auto lines = lines_of(run.stderr_text);
+    ASSERT_EQ(lines.size(), 1u) << line << ": " << run.stderr_text;
+    EXPECT_EQ(lines[0].rfind("echo-server: ", 0), 0u) << lines[0];
+    const std::string key = line.substr(0, line.find(' '));
+    EXPECT_NE(lines[0].find(key), std::string::npos) << lines[0];
+  }
+}
+
 TEST(Options, AddressInUseExitsOne) {
   // Hold a listening socket on a kernel-chosen port, then ask the server for it.
   net::UniqueFd holder(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -202,6 +257,10 @@ TEST(Options, HelpMentionsEveryOption) {
                              "--idle-timeout",
                              "--drain-timeout",
                              "--max-connections",
+                             "--allow",
+                             "--deny",
+                             "--max-connections-per-ip",
+                             "--per-ip-prefix",
                              "--backlog",
                              "--nodelay",
                              "--no-nodelay",

@@ -28,7 +28,7 @@ SocketDir::~SocketDir() {
 ServerProcess::ServerProcess(const ServerKind& kind, const std::vector<std::string>& args,
                              const SpawnOptions& options)
     : listen_(kind.listen) {
-  std::string listen = "127.0.0.1:0";
+  std::string listen = kind.address;
   if (listen_ == ListenKind::unix_socket) {
     dir_ = std::make_unique<SocketDir>();
     if (!dir_->ok()) {

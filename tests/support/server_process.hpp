@@ -23,6 +23,7 @@ enum class ListenKind { tcp, unix_socket };
 struct ServerKind {
   std::string engine;
   ListenKind listen = ListenKind::tcp;
+  std::string address = "127.0.0.1:0";  // tcp: what to listen on
 };
 void PrintTo(const ServerKind& kind, std::ostream* out);
 
@@ -44,14 +45,14 @@ class SocketDir {
 
 class ServerProcess {
  public:
-  // Starts `echo-server --listen 127.0.0.1:0 --engine ENGINE ARGS...` (or
-  // `--listen unix:DIR/echo.sock`) and waits (bounded) for it to listen. Fails
-  // the current test (ADD_FAILURE) if it does not.
+  // Starts `echo-server --listen ADDRESS --engine ENGINE ARGS...` (ADDRESS:
+  // kind.address, or `unix:DIR/echo.sock`) and waits (bounded) for it to
+  // listen. Fails the current test (ADD_FAILURE) if it does not.
   ServerProcess(const ServerKind& kind, const std::vector<std::string>& args = {},
                 const SpawnOptions& options = {});
   ServerProcess(const std::string& engine, const std::vector<std::string>& args = {},
-                const SpawnOptions& options = {})
-      : ServerProcess(ServerKind{engine, ListenKind::tcp}, args, options) {}
+                const SpawnOptions& options = {}, const std::string& address = "127.0.0.1:0")
+      : ServerProcess(ServerKind{engine, ListenKind::tcp, address}, args, options) {}
 
   bool started() const { return started_; }
   ListenKind listen_kind() const { return listen_; }

@@ -161,8 +161,10 @@ void EventLoop::accept_ready(int listen_fd) {
 }
 
 void EventLoop::add_connection(net::UniqueFd fd, const net::Address& peer) {
+  const std::optional<std::uint32_t> admitted = core_.open(peer);
+  if (!admitted) return;  // refused: closed at once
+  const std::uint32_t slot = *admitted;
   configure_connection(fd.get(), config_);
-  const std::uint32_t slot = core_.open(peer);
   Connection& c = core_[slot];
   c.fd = std::move(fd);
 

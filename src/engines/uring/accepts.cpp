@@ -59,8 +59,10 @@ void EventLoop::handle_accept(const Tag& tag, int result) {
 }
 
 void EventLoop::add_connection(net::UniqueFd fd, const net::Address& peer) {
+  const std::optional<std::uint32_t> admitted = core_.open(peer);
+  if (!admitted) return;  // refused: closed at once
+  const std::uint32_t slot = *admitted;
   configure_connection(fd.get(), config_);
-  const std::uint32_t slot = core_.open(peer);
   Connection& c = core_[slot];
   c.fd = std::move(fd);
   c.fixed = files_.install(slot, c.fd.get());
