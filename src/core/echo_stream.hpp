@@ -135,7 +135,9 @@ class EchoStream {
   void settle(BufferPool& pool, ProvidedBuffers* provided = nullptr) noexcept {
     if (pending_bytes() > 0) return;
     if (lease_ == Lease::buffer) pool.give_back(lease_id_);
-    if (lease_ == Lease::provided) provided->give_back(static_cast<ProvidedBuffers::Id>(lease_id_));
+    // (A provided lease comes with its lender: readiness engines pass none.)
+    if (lease_ == Lease::provided && provided != nullptr)
+      provided->give_back(static_cast<ProvidedBuffers::Id>(lease_id_));
     if (lease_ != Lease::pipe) lease_ = Lease::none;
   }
   // The peer finished and everything it sent was echoed: send FIN and close.

@@ -11,9 +11,16 @@
 
 namespace echo::log {
 
+namespace detail {
+std::atomic<int> g_level{static_cast<int>(spdlog::level::info)};
+}  // namespace detail
+
 namespace {
 
 LogFormat g_format = LogFormat::text;
+// The installed sink, for flush()'s check; owned by the logger, which lives
+// until exit (spdlog's registry holds it).
+BatchingSink* g_sink = nullptr;
 
 // spdlog's %l spells its warn level "warning"; the log lines promise the short
 // names people type for --log-level.
@@ -56,8 +63,8 @@ void setup(std::string_view level, LogFormat format) {
   if (parsed == spdlog::level::off && level != "off") {
     throw std::invalid_argument("unknown log level '" + std::string(level) + "'");
   }
-  auto logger =
-      std::make_shared<spdlog::logger>("echo", std::make_shared<BatchingSink>(STDERR_FILENO));
+  auto sink = std::make_shared<BatchingSink>(STDERR_FILENO);
+  auto logger = std::make_shared<spdlog::logger>("echo", sink);
   spdlog::set_default_logger(logger);
   g_format = format;
   auto formatter = std::make_unique<spdlog::pattern_formatter>(
@@ -68,13 +75,16 @@ void setup(std::string_view level, LogFormat format) {
                                 : "%Y-%m-%dT%H:%M:%S.%e %* %v");
   logger->set_formatter(std::move(formatter));
   logger->set_level(parsed);
+  detail::g_level.store(static_cast<int>(parsed), std::memory_order_relaxed);
   // Lines are written in batches (see BatchingSink): loops flush once per turn,
   // warnings flush at once, and a background flush every second catches the rest.
   logger->flush_on(spdlog::level::warn);
   spdlog::flush_every(std::chrono::seconds(1));
+  g_sink = sink.get();
 }
 
 void flush() {
+  if (g_sink != nullptr && !g_sink->take_pending()) return;
   spdlog::default_logger_raw()->flush();
 }
 

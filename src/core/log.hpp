@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -51,8 +52,15 @@ void setup(std::string_view level, LogFormat format);
 // Writes out buffered lines; engines call it once per loop turn or per session step.
 void flush();
 
+namespace detail {
+// The logger's level, kept here too: spdlog::should_log goes through its
+// registry (a function-local static and a shared_ptr) on every call, and the
+// loops ask per event. Set by setup() (and by a future reload) only.
+extern std::atomic<int> g_level;
+}  // namespace detail
+
 inline bool enabled(Level level) {
-  return spdlog::should_log(level);
+  return static_cast<int>(level) >= detail::g_level.load(std::memory_order_relaxed);
 }
 
 void write_event(Level level, std::string_view name, std::initializer_list<Field> fields);

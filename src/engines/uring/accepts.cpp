@@ -14,6 +14,8 @@ namespace echo::uring {
 
 void EventLoop::set_accepting() {
   const bool wanted = core_.accepting_wanted();
+  // Called every turn: most turns have nothing to change.
+  if (wanted ? accepts_idle_ == 0 : accepts_armed_ == 0) return;
   for (std::uint32_t i = 0; i < accepts_.size(); ++i) {
     AcceptState& accept = accepts_[i];
     if (wanted && accept.armed == AcceptState::Armed::no) {
@@ -27,6 +29,7 @@ void EventLoop::set_accepting() {
       // gives the slot back or uses it.
       cancel(make_tag(TagKind::accept, i, accept.generation));
       accept.armed = AcceptState::Armed::cancelling;
+      --accepts_armed_;
     }
   }
 }
@@ -40,13 +43,17 @@ void EventLoop::arm_accept(std::uint32_t index) {
   io_uring_prep_accept(sqe, listeners_[accept.listener], peer.sa(), &peer.length, SOCK_CLOEXEC);
   accept.generation = (accept.generation + 1) & kGenerationMask;
   accept.armed = AcceptState::Armed::yes;
+  --accepts_idle_;
+  ++accepts_armed_;
   io_uring_sqe_set_data64(sqe, make_tag(TagKind::accept, index, accept.generation));
 }
 
 void EventLoop::handle_accept(const Tag& tag, int result) {
   AcceptState& accept = accepts_.at(tag.slot);
   if (tag.generation != accept.generation) return;  // not the accept armed now: never expected
+  if (accept.armed == AcceptState::Armed::yes) --accepts_armed_;
   accept.armed = AcceptState::Armed::no;
+  ++accepts_idle_;
   if (result >= 0) {
     note_accept_succeeded();
     add_connection(net::UniqueFd(result), kernel_->accept_peers[tag.slot]);

@@ -66,6 +66,7 @@ EventLoop::EventLoop(ServerContext& context, std::vector<int> listeners)
   for (std::uint32_t i = 0; i < listeners_.size() * kAcceptsPerListener; ++i) {
     accepts_.push_back({.listener = i / kAcceptsPerListener});
   }
+  accepts_idle_ = accepts_.size();
   if (const int result = ring_.init(env_or("ECHO_URING_RING_ENTRIES", kRingEntries), true);
       result < 0) {
     throw std::runtime_error("cannot use io_uring: " + describe_setup_failure(-result));

@@ -129,6 +129,8 @@ class EventLoop {
   const ServerConfig& config_;
   std::vector<int> listeners_;
   std::vector<AcceptState> accepts_;
+  std::size_t accepts_idle_ = 0;   // accepts_ not armed
+  std::size_t accepts_armed_ = 0;  // accepts_ armed and not being cancelled
   // Blocking on purpose: io_uring waits on it like on a socket, whereas a
   // read of a non-blocking file may complete at once with -EAGAIN.
   net::UniqueFd wake_fd_;
