@@ -1,8 +1,5 @@
 #include "core/connection_setup.hpp"
 
-#include <sys/socket.h>
-
-#include <algorithm>
 #include <cstring>
 
 #include "core/log.hpp"
@@ -10,30 +7,13 @@
 
 namespace echo {
 
-namespace {
-
-bool listens_on(const ServerConfig& config, Transport transport) {
-  return std::any_of(config.listen.begin(), config.listen.end(),
-                     [transport](const ListenSpec& spec) { return spec.transport == transport; });
-}
-
-// The TCP options mean nothing on a Unix socket. The family is asked of the
-// kernel only when both kinds of listener are open: otherwise the config says.
-bool is_tcp(int fd, const ServerConfig& config) {
-  if (!listens_on(config, Transport::unix_stream)) return true;
-  if (!listens_on(config, Transport::tcp)) return false;
-  int domain = 0;
-  socklen_t length = sizeof domain;
-  return ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) != 0 || domain != AF_UNIX;
-}
-
-}  // namespace
-
-void configure_connection(int fd, const ServerConfig& config) {
+void configure_connection(int fd, const Listener& listener, const ServerConfig& config) {
+  // The TCP options mean nothing on a Unix socket; the listener says which it is.
+  if (listener.spec.transport != Transport::tcp) return;
   // Failures here are not worth dropping the client for: it is served without them.
   const bool nodelay = config.nodelay;
   const bool keepalive = config.keepalive.idle.count() > 0;
-  if ((!nodelay && !keepalive) || !is_tcp(fd, config)) return;
+  if (!nodelay && !keepalive) return;
   if (nodelay) {
     if (int e = net::set_nodelay(fd, true); e != 0 && log::enabled(log::Level::debug))
       log::write_event(log::Level::debug, "setsockopt-failed",

@@ -2,9 +2,11 @@
 #pragma once
 
 #include "core/config.hpp"
+#include "core/listeners.hpp"
 
 namespace echo {
 
-void configure_connection(int fd, const ServerConfig& config);
+// fd was accepted from listener.
+void configure_connection(int fd, const Listener& listener, const ServerConfig& config);
 
 }  // namespace echo

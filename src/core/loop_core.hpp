@@ -5,8 +5,8 @@
 // timer, log, limiter slot and per-IP count back, count).
 //
 // A loop owns one LoopCore<Connection>; its Connection needs the members
-// `EchoStream stream`, `ConnectionRecord record`, `TimerLink timer` and
-// `Phase phase`. The loop keeps what is its own: how it waits, how it
+// `EchoStream stream`, `ConnectionRecord record`, `TimerLink timer`,
+// `Phase phase` and `std::uint16_t listener`. The loop keeps what is its own: how it waits, how it
 // accepts, and what closing a socket takes in its I/O model.
 #pragma once
 
@@ -56,12 +56,15 @@ class LoopCore {
   // admission step. Taken: a slot, its record (the open line) and the idle
   // timer; the loop fills in its own members. Refused: nullopt, and the loop
   // closes the socket (the refusal is logged and the limiter slot is back).
-  std::optional<std::uint32_t> open(const net::Address& peer) {
+  // listener: the index, in the loop's listeners, of the one it came from
+  // (what later stages find their per-listener state by).
+  std::optional<std::uint32_t> open(const net::Address& peer, std::uint16_t listener) {
     std::optional<ConnectionRecord> record = admit_connection(context_, peer);
     if (!record) return std::nullopt;
     const std::uint32_t slot = slots_.acquire();
     Connection& c = slots_[slot];
     c.record = std::move(*record);
+    c.listener = listener;
     c.phase = Phase::serving;
     ++live_;
     wait(slot, Wait::input, true);

@@ -45,7 +45,8 @@ class BlockingEngine final : public Engine {
         note_accept_succeeded();
         net::UniqueFd connection(fd);
         if (auto record = admit_connection(context, peer)) {
-          serve_connection(std::move(connection), std::move(*record), context, pool);
+          serve_connection(std::move(connection), context.listeners[0][i], std::move(*record),
+                           context, pool);
         }
       }
     }

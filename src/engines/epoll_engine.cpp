@@ -21,9 +21,10 @@ class EpollEngine final : public Engine {
   unsigned listener_copies() const override { return reuse_port_ ? loops_ : 1; }
 
   void run(ServerContext& context) override {
-    run_event_loops(context, loops_, [](ServerContext& c, std::vector<int> fds, bool shared) {
-      return std::make_unique<epoll::EventLoop>(c, std::move(fds), shared);
-    });
+    run_event_loops(context, loops_,
+                    [](ServerContext& c, const std::vector<Listener>& listeners, bool shared) {
+                      return std::make_unique<epoll::EventLoop>(c, listeners, shared);
+                    });
   }
 
  private:

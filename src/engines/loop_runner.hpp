@@ -18,19 +18,18 @@ inline unsigned event_loop_count(const ServerConfig& config) {
   return cores > 0 ? cores : 1;
 }
 
-// make_loop(context, listener_fds, shared_listener) returns a std::unique_ptr to a
-// loop with run() and a thread-safe wake().
+// make_loop(context, listeners, shared_listener) returns a std::unique_ptr to a
+// loop with run() and a thread-safe wake(); listeners (the loop's copy) stay
+// owned by the context.
 template <class MakeLoop>
 void run_event_loops(ServerContext& context, unsigned count, MakeLoop make_loop) {
   const bool shared_listener = context.listeners.size() == 1;
-  std::vector<decltype(make_loop(context, std::vector<int>{}, shared_listener))> loops;
+  std::vector<decltype(make_loop(context, context.listeners.at(0), shared_listener))> loops;
   // Declared after the loops, so no waker can reach a loop that is gone.
   std::vector<ConnectionLimiter::Registration> wakers;
   for (unsigned i = 0; i < count; ++i) {
-    std::vector<int> fds;
-    for (auto& listener : context.listeners.at(shared_listener ? 0 : i))
-      fds.push_back(listener.fd.get());
-    loops.push_back(make_loop(context, std::move(fds), shared_listener));
+    loops.push_back(
+        make_loop(context, context.listeners.at(shared_listener ? 0 : i), shared_listener));
     wakers.push_back(context.limiter.add_waker([loop = loops.back().get()] { loop->wake(); }));
   }
   std::vector<std::thread> threads;

@@ -74,10 +74,10 @@ void finish_for_shutdown(ServerContext& context, int fd, EchoStream& stream, Buf
 
 }  // namespace
 
-void serve_connection(net::UniqueFd fd, ConnectionRecord record, ServerContext& context,
-                      BufferPool& pool) {
+void serve_connection(net::UniqueFd fd, const Listener& listener, ConnectionRecord record,
+                      ServerContext& context, BufferPool& pool) {
   const ServerConfig& config = context.config;
-  configure_connection(fd.get(), config);
+  configure_connection(fd.get(), listener, config);
   log::flush();
   // Every return below has logged the close line: flush it on the way out.
   struct FlushOnExit {

@@ -13,7 +13,7 @@ namespace echo {
 
 // The admission step took the connection (admit_connection, in the accepting
 // thread, so a refused client costs no thread); serving ends it (end_connection).
-void serve_connection(net::UniqueFd fd, ConnectionRecord record, ServerContext& context,
-                      BufferPool& pool);
+void serve_connection(net::UniqueFd fd, const Listener& listener, ConnectionRecord record,
+                      ServerContext& context, BufferPool& pool);
 
 }  // namespace echo

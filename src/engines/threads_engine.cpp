@@ -62,7 +62,7 @@ class ThreadsEngine final : public Engine {
         at_limit_ = false;
       }
       for (std::size_t i = 0; i < listener_count; ++i) {
-        if (fds[i].revents & POLLIN) accept_from(fds[i].fd, context, backoff_until);
+        if (fds[i].revents & POLLIN) accept_from(context.listeners[0][i], context, backoff_until);
       }
     }
 
@@ -73,12 +73,13 @@ class ThreadsEngine final : public Engine {
  private:
   struct SessionStart {
     net::UniqueFd fd;
+    const Listener* listener;
     ConnectionRecord record;
     ServerContext* context;
     ThreadsEngine* engine;
   };
 
-  void accept_from(int listen_fd, ServerContext& context,
+  void accept_from(const Listener& listener, ServerContext& context,
                    std::chrono::steady_clock::time_point& backoff_until) {
     while (!context.shutdown.draining()) {
       if (!context.limiter.try_acquire()) {
@@ -86,7 +87,7 @@ class ThreadsEngine final : public Engine {
         return;
       }
       net::Address peer;
-      const int fd = net::accept_connection(listen_fd, &peer);
+      const int fd = net::accept_connection(listener.fd.get(), &peer);
       if (fd < 0) {
         context.limiter.cancel();
         const AcceptFailure failure = classify_accept_failure(-fd);
@@ -99,14 +100,15 @@ class ThreadsEngine final : public Engine {
       note_accept_succeeded();
       net::UniqueFd connection(fd);
       if (auto record = admit_connection(context, peer)) {
-        start_session(std::move(connection), std::move(*record), context);
+        start_session(std::move(connection), listener, std::move(*record), context);
       }
     }
   }
 
-  void start_session(net::UniqueFd fd, ConnectionRecord record, ServerContext& context) {
+  void start_session(net::UniqueFd fd, const Listener& listener, ConnectionRecord record,
+                     ServerContext& context) {
     auto start = std::make_unique<SessionStart>(
-        SessionStart{std::move(fd), std::move(record), &context, this});
+        SessionStart{std::move(fd), &listener, std::move(record), &context, this});
     {
       std::lock_guard lock(mutex_);
       ++live_sessions_;
@@ -133,7 +135,8 @@ class ThreadsEngine final : public Engine {
     ServerContext& context = *start->context;
     {
       BufferPool pool(context.config.buffer_size_bytes, 1);
-      serve_connection(std::move(start->fd), std::move(start->record), context, pool);
+      serve_connection(std::move(start->fd), *start->listener, std::move(start->record), context,
+                       pool);
     }
     start->engine->session_ended();
     return nullptr;

@@ -30,14 +30,15 @@ class UringEngine final : public Engine {
   // own on the thread that submits to it (SINGLE_ISSUER).
   void run(ServerContext& context) override {
     bool logged = false;
-    run_event_loops(context, loops_, [&logged](ServerContext& c, std::vector<int> fds, bool) {
-      auto loop = std::make_unique<uring::EventLoop>(c, std::move(fds));
-      if (!logged) {  // every loop's ring gets the same mode: say it once
-        log::event(log::Level::info, "uring-ring", {{"mode", loop->ring_mode()}});
-        logged = true;
-      }
-      return loop;
-    });
+    run_event_loops(context, loops_,
+                    [&logged](ServerContext& c, const std::vector<Listener>& listeners, bool) {
+                      auto loop = std::make_unique<uring::EventLoop>(c, listeners);
+                      if (!logged) {  // every loop's ring gets the same mode: say it once
+                        log::event(log::Level::info, "uring-ring", {{"mode", loop->ring_mode()}});
+                        logged = true;
+                      }
+                      return loop;
+                    });
   }
 
  private:

@@ -100,14 +100,6 @@ bool served_within(const std::string& source, const std::string& destination,
   return false;
 }
 
-bool ipv6_loopback_available() {
-  net::UniqueFd fd(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in6 address{};
-  address.sin6_family = AF_INET6;
-  address.sin6_addr = in6addr_loopback;
-  return fd && ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
-}
-
 std::size_t open_descriptors(pid_t pid) {
   const std::string path = "/proc/" + std::to_string(pid) + "/fd";
   DIR* dir = ::opendir(path.c_str());

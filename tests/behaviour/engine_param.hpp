@@ -1,5 +1,6 @@
-// Every behaviour test runs against every engine, over a TCP listener
-// (AllEngines/...) and over a Unix socket listener (UnixListener/...).
+// Every behaviour test runs against every engine, over a TCP listener on
+// 127.0.0.1 (AllEngines/...), over one on [::1] (IPv6Listener/...) and over a
+// Unix socket listener (UnixListener/...).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "engines/engines.hpp"
+#include "support/client_socket.hpp"
 #include "support/server_process.hpp"
 
 namespace echo::test {
@@ -28,7 +30,11 @@ inline const std::optional<std::string>& uring_unavailable() {
 
 class EngineTest : public ::testing::TestWithParam<ServerKind> {
  protected:
-  void SetUp() override { ECHO_SKIP_IF_ENGINE_UNAVAILABLE(engine()); }
+  void SetUp() override {
+    ECHO_SKIP_IF_ENGINE_UNAVAILABLE(engine());
+    if (GetParam().listen == ListenKind::tcp6 && !ipv6_loopback_available())
+      GTEST_SKIP() << "no IPv6 loopback (::1) on this machine";
+  }
   // What to start: ServerProcess server(kind(), {...}).
   const ServerKind& kind() const { return GetParam(); }
   const std::string& engine() const { return GetParam().engine; }
@@ -50,9 +56,11 @@ class EngineTest : public ::testing::TestWithParam<ServerKind> {
 #define ECHO_INSTANTIATE_ENGINES_TCP_ONLY(suite) \
   INSTANTIATE_TEST_SUITE_P(AllEngines, suite, ECHO_SERVER_KINDS(::echo::test::ListenKind::tcp))
 
-#define ECHO_INSTANTIATE_ENGINES(suite)         \
-  ECHO_INSTANTIATE_ENGINES_TCP_ONLY(suite);     \
-  INSTANTIATE_TEST_SUITE_P(UnixListener, suite, \
+#define ECHO_INSTANTIATE_ENGINES(suite)                                        \
+  ECHO_INSTANTIATE_ENGINES_TCP_ONLY(suite);                                    \
+  INSTANTIATE_TEST_SUITE_P(IPv6Listener, suite,                                \
+                           ECHO_SERVER_KINDS(::echo::test::ListenKind::tcp6)); \
+  INSTANTIATE_TEST_SUITE_P(UnixListener, suite,                                \
                            ECHO_SERVER_KINDS(::echo::test::ListenKind::unix_socket))
 
 }  // namespace echo::test

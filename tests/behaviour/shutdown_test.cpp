@@ -222,7 +222,13 @@ INSTANTIATE_TEST_SUITE_P(AllEnginesAndSignals, ShutdownDrain,
                                             ::testing::Values(SIGTERM, SIGINT),
                                             ::testing::Values(ListenKind::tcp)),
                          drain_test_name);
-// Over a Unix listener, SIGTERM only: both signals take one path, which the TCP runs cover.
+// Over IPv6 and a Unix listener, SIGTERM only: both signals take one path,
+// which the IPv4 runs cover.
+INSTANTIATE_TEST_SUITE_P(IPv6Listener, ShutdownDrain,
+                         ::testing::Combine(::testing::Values(ECHO_ENGINE_NAMES),
+                                            ::testing::Values(SIGTERM),
+                                            ::testing::Values(ListenKind::tcp6)),
+                         drain_test_name);
 INSTANTIATE_TEST_SUITE_P(UnixListener, ShutdownDrain,
                          ::testing::Combine(::testing::Values(ECHO_ENGINE_NAMES),
                                             ::testing::Values(SIGTERM),

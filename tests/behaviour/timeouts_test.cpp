@@ -27,17 +27,13 @@ constexpr int kTinyReceiveBufferBytes = 4096;
 
 // A loopback client whose receive buffer is shrunk before connect, so the
 // window it advertises stays small from the handshake on.
-net::UniqueFd connect_with_small_receive_buffer(std::uint16_t port,
+net::UniqueFd connect_with_small_receive_buffer(const net::Address& address,
                                                 std::chrono::milliseconds timeout = 5s) {
-  net::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  net::UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) return fd;
   const int size = kTinyReceiveBufferBytes;
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size) != 0) return {};
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+  if (::connect(fd.get(), address.sa(), address.length) != 0) {
     if (errno != EINPROGRESS) return {};
     pollfd pfd{fd.get(), POLLOUT, 0};
     if (::poll(&pfd, 1, static_cast<int>(timeout.count())) != 1) return {};
@@ -77,7 +73,7 @@ TEST_P(Timeouts, WriteTimeoutClosesAClientThatStopsReading) {
   ServerProcess server(kind(), {"--write-timeout", "300ms"});
   ASSERT_TRUE(server.started());
   // A Unix stream has no window to shrink: the server's send buffer fills instead.
-  auto fd = over_unix() ? server.connect() : connect_with_small_receive_buffer(server.port());
+  auto fd = over_unix() ? server.connect() : connect_with_small_receive_buffer(server.address());
   ASSERT_TRUE(fd) << "connect: " << std::strerror(errno);
 
   const std::size_t sent = send_until_stuck(fd.get(), 200ms, Clock::now() + 20s);

@@ -52,6 +52,15 @@ net::UniqueFd connect_unix(const std::string& path, int* error, std::chrono::mil
   return fd;
 }
 
+bool ipv6_loopback_available() {
+  static const bool available = [] {
+    auto address = net::parse_address("[::1]:0");
+    int error = 0;
+    return static_cast<bool>(net::listen_on(*address, {}, &error));
+  }();
+  return available;
+}
+
 std::string peer_name(int fd) {
   auto local = net::local_address(fd);
   if (!local) return "?";

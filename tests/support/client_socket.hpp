@@ -21,6 +21,9 @@ net::UniqueFd connect_loopback(std::uint16_t port, int* error = nullptr,
 net::UniqueFd connect_unix(const std::string& path, int* error = nullptr,
                            std::chrono::milliseconds timeout = 5s);
 
+// Whether this machine has an IPv6 loopback ([::1] can be bound).
+bool ipv6_loopback_available();
+
 // How the server names this client in its log lines: "127.0.0.1:PORT", "[::1]:PORT"
 // or "unix".
 std::string peer_name(int fd);

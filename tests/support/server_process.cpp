@@ -7,12 +7,16 @@
 #include <ostream>
 #include <sstream>
 
+#include "net/socket.hpp"
 #include "support/client_socket.hpp"
 
 namespace echo::test {
 
 void PrintTo(const ServerKind& kind, std::ostream* out) {
-  *out << kind.engine << (kind.listen == ListenKind::unix_socket ? " over unix" : " over tcp");
+  *out << kind.engine
+       << (kind.listen == ListenKind::unix_socket ? " over unix"
+           : kind.listen == ListenKind::tcp6      ? " over tcp6"
+                                                  : " over tcp");
 }
 
 SocketDir::SocketDir() {
@@ -28,7 +32,7 @@ SocketDir::~SocketDir() {
 ServerProcess::ServerProcess(const ServerKind& kind, const std::vector<std::string>& args,
                              const SpawnOptions& options)
     : listen_(kind.listen) {
-  std::string listen = kind.address;
+  std::string listen = listen_ == ListenKind::tcp6 ? "[::1]:0" : kind.address;
   if (listen_ == ListenKind::unix_socket) {
     dir_ = std::make_unique<SocketDir>();
     if (!dir_->ok()) {
@@ -46,14 +50,23 @@ ServerProcess::ServerProcess(const ServerKind& kind, const std::vector<std::stri
     ADD_FAILURE() << "echo-server did not start; stderr:\n" << process_->stderr_text();
     return;
   }
-  if (listen_ == ListenKind::tcp)
+  if (listen_ != ListenKind::unix_socket) {
     port_ = static_cast<std::uint16_t>(std::stoul(line->substr(line->rfind(':') + 1)));
+    // "listening on 127.0.0.1:PORT" or "[::1]:PORT"; a form without a host
+    // (":PORT") is reached on 127.0.0.1.
+    const auto text = line->substr(line->find("listening on ") + 13);
+    address_ = net::parse_address(text).value_or(
+        *net::parse_address("127.0.0.1:" + std::to_string(port_)));
+  }
   started_ = true;
 }
 
 net::UniqueFd ServerProcess::connect(int* error, std::chrono::milliseconds timeout) const {
-  return listen_ == ListenKind::unix_socket ? connect_unix(path_, error, timeout)
-                                            : connect_loopback(port_, error, timeout);
+  if (listen_ == ListenKind::unix_socket) return connect_unix(path_, error, timeout);
+  int code = 0;
+  net::UniqueFd fd = net::connect_to(address_, timeout, &code);
+  if (error) *error = -code;
+  return fd;
 }
 
 std::size_t ServerProcess::resident_kib() const {

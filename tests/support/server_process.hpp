@@ -11,13 +11,18 @@
 #include <string>
 #include <vector>
 
+#include "net/address.hpp"
 #include "net/unique_fd.hpp"
 #include "support/process.hpp"
 
 namespace echo::test {
 
 // What the server under test listens on.
-enum class ListenKind { tcp, unix_socket };
+enum class ListenKind {
+  tcp,          // ServerKind::address, 127.0.0.1:0 unless said
+  tcp6,         // [::1]:0
+  unix_socket,  // a socket file in a fresh directory
+};
 
 // An engine and a listener kind: what the behaviour suite is run over.
 struct ServerKind {
@@ -57,6 +62,7 @@ class ServerProcess {
   bool started() const { return started_; }
   ListenKind listen_kind() const { return listen_; }
   std::uint16_t port() const { return port_; }              // tcp only
+  const net::Address& address() const { return address_; }  // tcp: where to connect
   const std::string& socket_path() const { return path_; }  // unix only
   Process& process() { return *process_; }
 
@@ -73,6 +79,7 @@ class ServerProcess {
   std::string path_;
   std::unique_ptr<Process> process_;
   std::uint16_t port_ = 0;
+  net::Address address_;
   bool started_ = false;
 };
 

@@ -36,7 +36,7 @@ TEST(ConfigureConnection, NodelayOnByDefaultAndKeepAliveAsConfigured) {
   ASSERT_TRUE(pair.server);
   ServerConfig config;
   config.keepalive = {std::chrono::seconds(60), std::chrono::seconds(10), 5};
-  configure_connection(pair.server.get(), config);
+  configure_connection(pair.server.get(), Listener{}, config);
   EXPECT_NE(get_int(pair.server.get(), IPPROTO_TCP, TCP_NODELAY), 0);
   EXPECT_NE(get_int(pair.server.get(), SOL_SOCKET, SO_KEEPALIVE), 0);
   EXPECT_EQ(get_int(pair.server.get(), IPPROTO_TCP, TCP_KEEPIDLE), 60);
@@ -49,7 +49,7 @@ TEST(ConfigureConnection, NodelayAndKeepAliveOff) {
   ASSERT_TRUE(pair.server);
   ServerConfig config;
   config.nodelay = false;
-  configure_connection(pair.server.get(), config);
+  configure_connection(pair.server.get(), Listener{}, config);
   EXPECT_EQ(get_int(pair.server.get(), IPPROTO_TCP, TCP_NODELAY), 0);
   EXPECT_EQ(get_int(pair.server.get(), SOL_SOCKET, SO_KEEPALIVE), 0);
 }

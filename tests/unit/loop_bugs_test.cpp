@@ -24,10 +24,11 @@ TEST(EpollLoop, AListenerEpollRefusesFailsAtStartInsteadOfNeverAccepting) {
   ServerContext context{ServerConfig{}};
   // A regular file: epoll_ctl answers EPERM, as it would for any descriptor
   // epoll cannot watch.
-  net::UniqueFd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  ASSERT_TRUE(file);
+  std::vector<Listener> listeners(1);
+  listeners[0].fd = net::UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(listeners[0].fd);
   try {
-    epoll::EventLoop loop(context, {file.get()}, true);
+    epoll::EventLoop loop(context, listeners, true);
     FAIL() << "a listener epoll cannot watch was taken silently";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("cannot watch a listener"), std::string::npos) << e.what();

@@ -27,6 +27,7 @@ constexpr std::uint64_t kTagWake = kSpecial | 0xFFFF'FFFFULL;
 constexpr std::uint64_t kTagLatch = kSpecial | 0xFFFF'FFFEULL;
 constexpr std::uint64_t kTagListener = kSpecial;   // | listener index
 constexpr std::uint32_t kGenerationMask = 0xFFFF;  // never collides with kSpecial
+constexpr std::size_t kMaxListeners = 0xFFFF;      // a listener's index fits the tag
 
 constexpr int kMaxEvents = 256;
 constexpr int kAcceptBatch = 64;
@@ -39,10 +40,10 @@ std::uint64_t tag_of(std::uint32_t slot, std::uint32_t generation) {
 
 }  // namespace
 
-EventLoop::EventLoop(ServerContext& context, std::vector<int> listeners, bool exclusive)
+EventLoop::EventLoop(ServerContext& context, const std::vector<Listener>& listeners, bool exclusive)
     : context_(context),
       config_(context.config),
-      listeners_(std::move(listeners)),
+      listeners_(listeners),
       exclusive_(exclusive),
       epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
@@ -60,10 +61,12 @@ EventLoop::EventLoop(ServerContext& context, std::vector<int> listeners, bool ex
   if (int e = control(EPOLL_CTL_ADD, context_.shutdown.latch_fd(), &latch)) fail("epoll_ctl", -e);
   // A listener epoll refuses would leave a loop that silently never accepts:
   // find out now, while the server can still say so and exit.
-  for (const int fd : listeners_) {
+  if (listeners_.size() > kMaxListeners) fail("too many listeners", EINVAL);
+  for (const Listener& listener : listeners_) {
     epoll_event probe{EPOLLIN, {.u64 = kTagListener}};
-    if (int e = control(EPOLL_CTL_ADD, fd, &probe)) fail("cannot watch a listener", -e);
-    control(EPOLL_CTL_DEL, fd, nullptr);
+    if (int e = control(EPOLL_CTL_ADD, listener.fd.get(), &probe))
+      fail("cannot watch a listener", -e);
+    control(EPOLL_CTL_DEL, listener.fd.get(), nullptr);
   }
 }
 
@@ -109,7 +112,8 @@ void EventLoop::run() {
     set_accepting();
     log::flush();
   }
-  for (int fd : listeners_) ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+  for (const Listener& listener : listeners_)
+    ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, listener.fd.get(), nullptr);
   log::event(log::Level::debug, "splice-pipes",
              {{"created", pipes_.created()}, {"lent", pipes_.lent()}});
 }
@@ -127,7 +131,7 @@ void EventLoop::handle_event(const epoll_event& event) {
     return;
   }
   if ((tag & kSpecial) == kSpecial) {
-    if (!core_.draining()) accept_ready(listeners_.at(tag & 0xFFFF));
+    if (!core_.draining()) accept_ready(static_cast<std::uint16_t>(tag & 0xFFFF));
     return;
   }
   const auto slot = static_cast<std::uint32_t>(tag);
@@ -136,7 +140,8 @@ void EventLoop::handle_event(const epoll_event& event) {
   service(slot);
 }
 
-void EventLoop::accept_ready(int listen_fd) {
+void EventLoop::accept_ready(std::uint16_t listener) {
+  const int listen_fd = listeners_[listener].fd.get();
   for (int i = 0; i < kAcceptBatch; ++i) {
     if (!context_.limiter.try_acquire()) {
       core_.hit_limit();  // the failed acquire armed our waker
@@ -156,15 +161,15 @@ void EventLoop::accept_ready(int listen_fd) {
       continue;
     }
     note_accept_succeeded();
-    add_connection(net::UniqueFd(fd), peer);
+    add_connection(net::UniqueFd(fd), peer, listener);
   }
 }
 
-void EventLoop::add_connection(net::UniqueFd fd, const net::Address& peer) {
-  const std::optional<std::uint32_t> admitted = core_.open(peer);
+void EventLoop::add_connection(net::UniqueFd fd, const net::Address& peer, std::uint16_t listener) {
+  const std::optional<std::uint32_t> admitted = core_.open(peer, listener);
   if (!admitted) return;  // refused: closed at once
   const std::uint32_t slot = *admitted;
-  configure_connection(fd.get(), config_);
+  configure_connection(fd.get(), listeners_[listener], config_);
   Connection& c = core_[slot];
   c.fd = std::move(fd);
 
@@ -254,14 +259,14 @@ void EventLoop::set_accepting() {
   listening_ = wanted;
   for (std::size_t i = 0; i < listeners_.size(); ++i) {
     if (!wanted) {
-      control(EPOLL_CTL_DEL, listeners_[i], nullptr);
+      control(EPOLL_CTL_DEL, listeners_[i].fd.get(), nullptr);
       continue;
     }
     epoll_event event{EPOLLIN | (exclusive_ ? EPOLLEXCLUSIVE : 0u), {.u64 = kTagListener | i}};
-    if (control(EPOLL_CTL_ADD, listeners_[i], &event) != 0) {
+    if (control(EPOLL_CTL_ADD, listeners_[i].fd.get(), &event) != 0) {
       // Unwatched, nothing would ever be accepted from it: undo, and try again
       // after a back-off rather than go deaf (or spin).
-      for (std::size_t j = 0; j < i; ++j) control(EPOLL_CTL_DEL, listeners_[j], nullptr);
+      for (std::size_t j = 0; j < i; ++j) control(EPOLL_CTL_DEL, listeners_[j].fd.get(), nullptr);
       listening_ = false;
       core_.back_off();
       return;

@@ -12,6 +12,7 @@
 #include "core/buffer_pool.hpp"
 #include "core/connection_record.hpp"
 #include "core/echo_stream.hpp"
+#include "core/listeners.hpp"
 #include "core/loop_core.hpp"
 #include "core/pipe_pool.hpp"
 #include "core/server_context.hpp"
@@ -24,7 +25,7 @@ class EventLoop {
  public:
   // listeners are borrowed: ServerContext owns them. With one shared listener
   // (exclusive = true) EPOLLEXCLUSIVE wakes one loop per connection, not all.
-  EventLoop(ServerContext& context, std::vector<int> listeners, bool exclusive);
+  EventLoop(ServerContext& context, const std::vector<Listener>& listeners, bool exclusive);
 
   void run();
   // Thread-safe: makes run() look at the connection limit again.
@@ -35,6 +36,7 @@ class EventLoop {
   struct Connection {
     net::UniqueFd fd;
     std::uint16_t generation = 0;  // enough to tell a stale event within one batch
+    std::uint16_t listener = 0;    // its index in listeners_ (LoopCore::open)
     Phase phase = Phase::closed;
     EchoStream stream;
     ConnectionRecord record;
@@ -43,8 +45,8 @@ class EventLoop {
   static_assert(sizeof(Connection) <= 96, "idle connections must stay under 100 bytes");
 
   void handle_event(const epoll_event& event);
-  void accept_ready(int listen_fd);
-  void add_connection(net::UniqueFd fd, const net::Address& peer);
+  void accept_ready(std::uint16_t listener);
+  void add_connection(net::UniqueFd fd, const net::Address& peer, std::uint16_t listener);
   void service(std::uint32_t slot);
   void service_closing(std::uint32_t slot);
   void close_connection(std::uint32_t slot, CloseReason reason, int error = 0);
@@ -55,7 +57,7 @@ class EventLoop {
 
   ServerContext& context_;
   const ServerConfig& config_;
-  std::vector<int> listeners_;
+  const std::vector<Listener>& listeners_;
   bool exclusive_;
   net::UniqueFd epoll_fd_;
   net::UniqueFd wake_fd_;

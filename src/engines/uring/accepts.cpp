@@ -40,7 +40,8 @@ void EventLoop::arm_accept(std::uint32_t index) {
   peer.length = sizeof peer.storage;
   io_uring_sqe* sqe = submissions_.next();
   // Accepted sockets stay blocking: io_uring waits on them itself.
-  io_uring_prep_accept(sqe, listeners_[accept.listener], peer.sa(), &peer.length, SOCK_CLOEXEC);
+  io_uring_prep_accept(sqe, listeners_[accept.listener].fd.get(), peer.sa(), &peer.length,
+                       SOCK_CLOEXEC);
   accept.generation = (accept.generation + 1) & kGenerationMask;
   accept.armed = AcceptState::Armed::yes;
   --accepts_idle_;
@@ -56,7 +57,8 @@ void EventLoop::handle_accept(const Tag& tag, int result) {
   ++accepts_idle_;
   if (result >= 0) {
     note_accept_succeeded();
-    add_connection(net::UniqueFd(result), kernel_->accept_peers[tag.slot]);
+    add_connection(net::UniqueFd(result), kernel_->accept_peers[tag.slot],
+                   static_cast<std::uint16_t>(accept.listener));
     return;
   }
   context_.limiter.cancel();
@@ -65,11 +67,11 @@ void EventLoop::handle_accept(const Tag& tag, int result) {
   if (result != -ECANCELED) core_.accept_failed(-result);
 }
 
-void EventLoop::add_connection(net::UniqueFd fd, const net::Address& peer) {
-  const std::optional<std::uint32_t> admitted = core_.open(peer);
+void EventLoop::add_connection(net::UniqueFd fd, const net::Address& peer, std::uint16_t listener) {
+  const std::optional<std::uint32_t> admitted = core_.open(peer, listener);
   if (!admitted) return;  // refused: closed at once
   const std::uint32_t slot = *admitted;
-  configure_connection(fd.get(), config_);
+  configure_connection(fd.get(), listeners_[listener], config_);
   Connection& c = core_[slot];
   c.fd = std::move(fd);
   c.fixed = files_.install(slot, c.fd.get());

@@ -54,10 +54,10 @@ unsigned env_or(const char* name, unsigned fallback) {
 
 }  // namespace
 
-EventLoop::EventLoop(ServerContext& context, std::vector<int> listeners)
+EventLoop::EventLoop(ServerContext& context, const std::vector<Listener>& listeners)
     : context_(context),
       config_(context.config),
-      listeners_(std::move(listeners)),
+      listeners_(listeners),
       wake_fd_(::eventfd(0, EFD_CLOEXEC)),
       kernel_(std::make_unique<KernelMemory>(listeners_.size() * kAcceptsPerListener,
                                              config_.buffer_size_bytes)),

@@ -24,6 +24,7 @@
 #include "core/buffer_pool.hpp"
 #include "core/connection_record.hpp"
 #include "core/echo_stream.hpp"
+#include "core/listeners.hpp"
 #include "core/loop_core.hpp"
 #include "core/server_context.hpp"
 #include "core/timer_list.hpp"
@@ -42,7 +43,7 @@ class EventLoop {
   // listeners are borrowed: ServerContext owns them. Creates the ring (disabled
   // until run() binds it to its thread) and its buffer ring; throws
   // std::runtime_error if the kernel refuses.
-  EventLoop(ServerContext& context, std::vector<int> listeners);
+  EventLoop(ServerContext& context, const std::vector<Listener>& listeners);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -64,7 +65,8 @@ class EventLoop {
     EchoStream stream;
     ConnectionRecord record;
     TimerLink timer;
-    bool fixed = false;  // installed in the file table at its slot
+    std::uint16_t listener = 0;  // its index in listeners_ (LoopCore::open)
+    bool fixed = false;          // installed in the file table at its slot
     // The loop turn (mod 256) that armed the recv, and whether the last recv
     // had to wait for its data (it completed in a later turn than the one that
     // submitted it): then the next recv skips its first attempt
@@ -103,7 +105,7 @@ class EventLoop {
   void set_accepting();
   void arm_accept(std::uint32_t index);
   void handle_accept(const Tag& tag, int result);
-  void add_connection(net::UniqueFd fd, const net::Address& peer);
+  void add_connection(net::UniqueFd fd, const net::Address& peer, std::uint16_t listener);
 
   // connections.cpp
   std::uint64_t in_flight_tag(std::uint32_t slot) const;
@@ -127,7 +129,7 @@ class EventLoop {
 
   ServerContext& context_;
   const ServerConfig& config_;
-  std::vector<int> listeners_;
+  const std::vector<Listener>& listeners_;
   std::vector<AcceptState> accepts_;
   std::size_t accepts_idle_ = 0;   // accepts_ not armed
   std::size_t accepts_armed_ = 0;  // accepts_ armed and not being cancelled
