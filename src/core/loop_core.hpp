@@ -5,21 +5,24 @@
 // timer, log, limiter slot and per-IP count back, count).
 //
 // A loop owns one LoopCore<Connection>; its Connection needs the members
-// `EchoStream stream`, `ConnectionRecord record`, `TimerLink timer`,
-// `Phase phase` and `std::uint16_t listener`. The loop keeps what is its own: how it waits, how it
-// accepts, and what closing a socket takes in its I/O model.
+// `net::UniqueFd fd`, `EchoStream stream`, `ConnectionRecord record`,
+// `TimerLink timer`, `Phase phase` and `std::uint16_t listener`. The loop keeps what is its own:
+// how it waits, how it accepts, and what closing a socket takes in its I/O model.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "core/accept_policy.hpp"
 #include "core/connection_lifecycle.hpp"
 #include "core/connection_record.hpp"
+#include "core/connection_setup.hpp"
 #include "core/connection_timers.hpp"
 #include "core/echo_stream.hpp"
+#include "core/listeners.hpp"
 #include "core/server_context.hpp"
 #include "core/slot_table.hpp"
 #include "net/address.hpp"
@@ -38,8 +41,11 @@ class LoopCore {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit LoopCore(ServerContext& context)
-      : context_(context), timers_(context.config.idle_timeout, context.config.write_timeout) {
+  // listeners: the loop's (owned by the context), which open() names by index.
+  LoopCore(ServerContext& context, const std::vector<Listener>& listeners)
+      : context_(context),
+        listeners_(listeners),
+        timers_(context.config.idle_timeout, context.config.write_timeout) {
     slots_.reserve(context.config.max_connections);  // any loop may end up holding them all
   }
 
@@ -52,17 +58,20 @@ class LoopCore {
   std::size_t live() const noexcept { return live_; }
 
   // --- Lifecycle.
-  // A connection just accepted on a reserved limiter slot, through the
-  // admission step. Taken: a slot, its record (the open line) and the idle
-  // timer; the loop fills in its own members. Refused: nullopt, and the loop
-  // closes the socket (the refusal is logged and the limiter slot is back).
-  // listener: the index, in the loop's listeners, of the one it came from
-  // (what later stages find their per-listener state by).
-  std::optional<std::uint32_t> open(const net::Address& peer, std::uint16_t listener) {
+  // A connection just accepted from listeners[listener] on a reserved limiter
+  // slot, through the admission step. Taken: a slot holding its socket (with
+  // the listener's socket options), its record (the open line), the index of
+  // its listener (what later stages find their per-listener state by) and the
+  // idle timer; the loop fills in its own members. Refused: nullopt, and the
+  // socket is closed at once (the refusal is logged, the limiter slot is back).
+  std::optional<std::uint32_t> open(net::UniqueFd fd, const net::Address& peer,
+                                    std::uint16_t listener) {
     std::optional<ConnectionRecord> record = admit_connection(context_, peer);
     if (!record) return std::nullopt;
+    configure_connection(fd.get(), listeners_[listener], context_.config);
     const std::uint32_t slot = slots_.acquire();
     Connection& c = slots_[slot];
+    c.fd = std::move(fd);
     c.record = std::move(*record);
     c.listener = listener;
     c.phase = Phase::serving;
@@ -157,6 +166,7 @@ class LoopCore {
 
  private:
   ServerContext& context_;
+  const std::vector<Listener>& listeners_;
   SlotTable<Connection> slots_;
   ConnectionTimers timers_;
   std::size_t live_ = 0;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/server_context.hpp"
+#include "engines/engine.hpp"
 
 namespace echo {
 
@@ -39,5 +40,27 @@ void run_event_loops(ServerContext& context, unsigned count, MakeLoop make_loop)
   loops[0]->run();
   for (auto& thread : threads) thread.join();
 }
+
+// An engine of `event_loop_count` loops of type Loop, constructed as
+// Loop(context, listeners, shared_listener): the epoll and uring engines.
+template <class Loop>
+class EventLoopEngine final : public Engine {
+ public:
+  explicit EventLoopEngine(const ServerConfig& config)
+      : loops_(event_loop_count(config)), reuse_port_(config.reuse_port) {}
+
+  unsigned listener_copies() const override { return reuse_port_ ? loops_ : 1; }
+
+  void run(ServerContext& context) override {
+    run_event_loops(context, loops_,
+                    [](ServerContext& c, const std::vector<Listener>& listeners, bool shared) {
+                      return std::make_unique<Loop>(c, listeners, shared);
+                    });
+  }
+
+ private:
+  unsigned loops_;
+  bool reuse_port_;
+};
 
 }  // namespace echo

@@ -10,7 +10,6 @@
 #include <stdexcept>
 
 #include "core/accept_policy.hpp"
-#include "core/connection_setup.hpp"
 #include "core/log.hpp"
 #include "net/socket.hpp"
 #include "net/socket_io.hpp"
@@ -49,7 +48,7 @@ EventLoop::EventLoop(ServerContext& context, const std::vector<Listener>& listen
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       pool_(config_.buffer_size_bytes),
       pipes_(config_.splice_pipes, config_.buffer_size_bytes),
-      core_(context) {
+      core_(context, listeners) {
   const auto fail = [](const char* what, int error) {
     throw std::runtime_error(std::string("cannot create event loop: ") + what + ": " +
                              std::strerror(error));
@@ -166,12 +165,10 @@ void EventLoop::accept_ready(std::uint16_t listener) {
 }
 
 void EventLoop::add_connection(net::UniqueFd fd, const net::Address& peer, std::uint16_t listener) {
-  const std::optional<std::uint32_t> admitted = core_.open(peer, listener);
+  const std::optional<std::uint32_t> admitted = core_.open(std::move(fd), peer, listener);
   if (!admitted) return;  // refused: closed at once
   const std::uint32_t slot = *admitted;
-  configure_connection(fd.get(), listeners_[listener], config_);
   Connection& c = core_[slot];
-  c.fd = std::move(fd);
 
   epoll_event event{EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, {.u64 = tag_of(slot, c.generation)}};
   if (int e = control(EPOLL_CTL_ADD, c.fd.get(), &event)) {

@@ -7,7 +7,6 @@
 #include <cerrno>
 
 #include "core/accept_policy.hpp"
-#include "core/connection_setup.hpp"
 #include "engines/uring/event_loop.hpp"
 
 namespace echo::uring {
@@ -68,12 +67,10 @@ void EventLoop::handle_accept(const Tag& tag, int result) {
 }
 
 void EventLoop::add_connection(net::UniqueFd fd, const net::Address& peer, std::uint16_t listener) {
-  const std::optional<std::uint32_t> admitted = core_.open(peer, listener);
+  const std::optional<std::uint32_t> admitted = core_.open(std::move(fd), peer, listener);
   if (!admitted) return;  // refused: closed at once
   const std::uint32_t slot = *admitted;
-  configure_connection(fd.get(), listeners_[listener], config_);
   Connection& c = core_[slot];
-  c.fd = std::move(fd);
   c.fixed = files_.install(slot, c.fd.get());
   if (core_.final_phase()) {
     // Accepted just before the listener closed, after the drain deadline.

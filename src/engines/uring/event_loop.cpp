@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -54,14 +55,14 @@ unsigned env_or(const char* name, unsigned fallback) {
 
 }  // namespace
 
-EventLoop::EventLoop(ServerContext& context, const std::vector<Listener>& listeners)
+EventLoop::EventLoop(ServerContext& context, const std::vector<Listener>& listeners, bool)
     : context_(context),
       config_(context.config),
       listeners_(listeners),
       wake_fd_(::eventfd(0, EFD_CLOEXEC)),
       kernel_(std::make_unique<KernelMemory>(listeners_.size() * kAcceptsPerListener,
                                              config_.buffer_size_bytes)),
-      core_(context) {
+      core_(context, listeners) {
   if (!wake_fd_) fail_setup("eventfd", errno);
   for (std::uint32_t i = 0; i < listeners_.size() * kAcceptsPerListener; ++i) {
     accepts_.push_back({.listener = i / kAcceptsPerListener});
@@ -78,6 +79,11 @@ EventLoop::EventLoop(ServerContext& context, const std::vector<Listener>& listen
     fail_setup("registering the buffer ring", -result);
   }
   files_.init(ring_.get(), config_.max_connections);
+  // Every loop's ring gets the same mode: say it once.
+  static std::once_flag logged;
+  std::call_once(logged, [this] {
+    log::event(log::Level::info, "uring-ring", {{"mode", ring_mode()}});
+  });
 }
 
 EventLoop::~EventLoop() = default;

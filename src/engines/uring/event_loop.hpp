@@ -40,10 +40,11 @@ namespace echo::uring {
 
 class EventLoop {
  public:
-  // listeners are borrowed: ServerContext owns them. Creates the ring (disabled
-  // until run() binds it to its thread) and its buffer ring; throws
-  // std::runtime_error if the kernel refuses.
-  EventLoop(ServerContext& context, const std::vector<Listener>& listeners);
+  // listeners are borrowed: ServerContext owns them (shared or not, the
+  // kernel wakes one accept per connection). Creates the ring (disabled until
+  // run() binds it to its thread) and its buffer ring, and logs the ring's
+  // mode once per process; throws std::runtime_error if the kernel refuses.
+  EventLoop(ServerContext& context, const std::vector<Listener>& listeners, bool shared_listener);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
