@@ -29,8 +29,8 @@ class BlockingEngine final : public Engine {
       if (::poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR
       for (std::size_t i = 0; i + 1 < fds.size() && !context.shutdown.draining(); ++i) {
         if (!(fds[i].revents & POLLIN)) continue;
-        // The limit is taken before accept, as in every engine (at most one
-        // client at a time here, so it is free unless --max-connections is 0).
+        // The limit is taken before accept, as in every engine; with one client
+        // at a time and --max-connections at least 1, a slot is always free.
         if (!context.limiter.try_acquire()) continue;
         net::Address peer;
         const int fd = net::accept_connection(fds[i].fd, &peer);
