@@ -7,10 +7,9 @@
 
 namespace echo {
 
-void configure_connection(int fd, const Listener& listener, const ServerConfig& config) {
-  // The TCP options mean nothing on a Unix socket; the listener says which it is.
-  if (listener.spec.transport != Transport::tcp) return;
-  // Failures here are not worth dropping the client for: it is served without them.
+void configure_listener(int fd, const ListenSpec& spec, const ServerConfig& config) {
+  // The TCP options mean nothing on a Unix socket.
+  if (spec.transport != Transport::tcp) return;
   const bool nodelay = config.nodelay;
   const bool keepalive = config.keepalive.idle.count() > 0;
   if (!nodelay && !keepalive) return;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/connection_setup.hpp"
 #include "net/socket.hpp"
 
 namespace echo {
@@ -66,6 +67,7 @@ std::vector<std::vector<Listener>> open_listeners(const ServerConfig& config, un
                                          .dual_stack = spec.dual_stack};
     for (unsigned copy = 0; copy < copies; ++copy) {
       net::UniqueFd fd = listen_tcp(spec, tcp_options);
+      configure_listener(fd.get(), spec, config);  // inherited by every accepted socket
       result[copy].push_back({spec, std::move(fd), {}});
     }
   }

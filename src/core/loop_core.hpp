@@ -19,7 +19,6 @@
 #include "core/accept_policy.hpp"
 #include "core/connection_lifecycle.hpp"
 #include "core/connection_record.hpp"
-#include "core/connection_setup.hpp"
 #include "core/connection_timers.hpp"
 #include "core/echo_stream.hpp"
 #include "core/listeners.hpp"
@@ -56,19 +55,22 @@ class LoopCore {
   // Once per turn, after the wait: every decision of the turn uses this time.
   void tick() noexcept { now_ = Clock::now(); }
   std::size_t live() const noexcept { return live_; }
+  // The listener a connection came from (what its stages depend on).
+  const Listener& listener_of(std::uint32_t slot) noexcept {
+    return listeners_[slots_[slot].listener];
+  }
 
   // --- Lifecycle.
   // A connection just accepted from listeners[listener] on a reserved limiter
-  // slot, through the admission step. Taken: a slot holding its socket (with
-  // the listener's socket options), its record (the open line), the index of
-  // its listener (what later stages find their per-listener state by) and the
-  // idle timer; the loop fills in its own members. Refused: nullopt, and the
-  // socket is closed at once (the refusal is logged, the limiter slot is back).
+  // slot, through the admission step. Taken: a slot holding its socket (its
+  // options came from the listener: core/connection_setup.hpp), its record (the open line), the
+  // index of its listener (what later stages find their per-listener state by) and the idle timer;
+  // the loop fills in its own members. Refused: nullopt, and the socket is closed at once (the
+  // refusal is logged, the limiter slot is back).
   std::optional<std::uint32_t> open(net::UniqueFd fd, const net::Address& peer,
                                     std::uint16_t listener) {
     std::optional<ConnectionRecord> record = admit_connection(context_, peer);
     if (!record) return std::nullopt;
-    configure_connection(fd.get(), listeners_[listener], context_.config);
     const std::uint32_t slot = slots_.acquire();
     Connection& c = slots_[slot];
     c.fd = std::move(fd);

@@ -9,7 +9,6 @@
 
 #include "core/connection_lifecycle.hpp"
 #include "core/connection_record.hpp"
-#include "core/connection_setup.hpp"
 #include "core/echo_stream.hpp"
 #include "core/log.hpp"
 #include "net/socket_io.hpp"
@@ -74,10 +73,9 @@ void finish_for_shutdown(ServerContext& context, int fd, EchoStream& stream, Buf
 
 }  // namespace
 
-void serve_connection(net::UniqueFd fd, const Listener& listener, ConnectionRecord record,
-                      ServerContext& context, BufferPool& pool) {
+void serve_connection(net::UniqueFd fd, [[maybe_unused]] const Listener& listener,
+                      ConnectionRecord record, ServerContext& context, BufferPool& pool) {
   const ServerConfig& config = context.config;
-  configure_connection(fd.get(), listener, config);
   log::flush();
   // Every return below has logged the close line: flush it on the way out.
   struct FlushOnExit {
@@ -96,7 +94,8 @@ void serve_connection(net::UniqueFd fd, const Listener& listener, ConnectionReco
     if (result.progressed()) last_progress = Clock::now();
 
     if (result.state == PumpState::finished) {
-      ::shutdown(fd.get(), SHUT_WR);
+      // The close sends the FIN: the peer has finished, so nothing unread can
+      // turn it into a reset, and a shutdown(2) first would only cost a call.
       end_connection(context, record, CloseReason::eof, 0);
       return;
     }

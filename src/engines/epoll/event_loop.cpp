@@ -194,7 +194,7 @@ void EventLoop::service(std::uint32_t slot) {
   c.record.trace_io(result.bytes_read, result.bytes_written, to_string(result.state));
   switch (result.state) {
     case PumpState::finished:
-      ::shutdown(c.fd.get(), SHUT_WR);
+      // The close sends the FIN (nothing unread: the peer has finished).
       close_connection(slot, CloseReason::eof);
       return;
     case PumpState::failed:

@@ -157,8 +157,7 @@ void EventLoop::handle_recv(std::uint32_t slot, int result, std::uint32_t flags)
   }
   if (c.stream.finished()) {
     // The peer half-closed and everything it sent was echoed (a recv is only
-    // armed while nothing is held).
-    ::shutdown(c.fd.get(), SHUT_WR);
+    // armed while nothing is held). The close sends the FIN.
     close_connection(slot, CloseReason::eof);
     return;
   }
