@@ -142,6 +142,17 @@ class EchoStream {
   }
   // The peer finished and everything it sent was echoed: send FIN and close.
   bool finished() const noexcept { return peer_eof_ && pending_bytes() == 0; }
+  // A completion driver's recv of n bytes into a buffer of capacity bytes: counts
+  // towards streaming() as the pump's own reads do.
+  void count_read(std::size_t n, std::size_t capacity) noexcept {
+    full_reads_ = n == capacity
+                      ? static_cast<std::uint8_t>(std::min<int>(full_reads_ + 1, kBulkAfter))
+                      : std::uint8_t{0};
+  }
+  // Reads have been filling the whole buffer: a bulk stream, which the pump
+  // moves by splice when given pipes. A completion engine hands such a stream
+  // to pump() (see engines/uring/connections.cpp).
+  bool streaming() const noexcept { return full_reads_ >= kBulkAfter; }
 
   // --- Both.
   // The connection will be closed: give back whatever is held.
@@ -218,7 +229,7 @@ bool EchoStream::flush(Io& io, BufferPool& pool, PipePool* pipes, PumpResult& re
 template <class Io>
 ssize_t EchoStream::read_some(Io& io, BufferPool& pool, PipePool* pipes) {
   if constexpr (requires { io.splice_in(0, std::size_t{}); }) {
-    if (pipes && full_reads_ >= kBulkAfter && lease_ != Lease::pipe) {
+    if (pipes && streaming() && lease_ != Lease::pipe) {
       const PipePool::Id pipe = pipes->take();  // none free: copy this time
       if (pipe != PipePool::kNone) {
         settle(pool);
@@ -243,10 +254,7 @@ ssize_t EchoStream::read_some(Io& io, BufferPool& pool, PipePool* pipes) {
     }
   }
   const ssize_t n = io.read(receive_buffer(pool));
-  if (n > 0) {
-    const bool full = static_cast<std::size_t>(n) == pool.buffer_size();
-    full_reads_ = full ? static_cast<std::uint8_t>(std::min<int>(full_reads_ + 1, kBulkAfter)) : 0;
-  }
+  if (n > 0) count_read(static_cast<std::size_t>(n), pool.buffer_size());
   return n;
 }
 
@@ -256,7 +264,7 @@ PumpResult EchoStream::pump(Io& io, BufferPool& pool, std::size_t budget_bytes, 
   for (;;) {
     if (!flush(io, pool, pipes, result)) return result;
     // Empty now: a pipe left over from a bulk run goes back once it is not wanted.
-    if (lease_ == Lease::pipe && (peer_eof_ || full_reads_ < kBulkAfter)) give_back_pipe(pipes);
+    if (lease_ == Lease::pipe && (peer_eof_ || !streaming())) give_back_pipe(pipes);
     if (finished()) {
       settle(pool);
       result.state = PumpState::finished;

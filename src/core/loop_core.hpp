@@ -38,6 +38,10 @@ enum class Phase : std::uint8_t {
 template <class Connection>
 class LoopCore {
  public:
+  // Bytes a readiness pump of one connection may move per turn before the
+  // others get theirs.
+  static constexpr std::size_t kTurnBudgetBytes = 256 * 1024;
+
   using Clock = std::chrono::steady_clock;
 
   // listeners: the loop's (owned by the context), which open() names by index.

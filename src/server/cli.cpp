@@ -95,7 +95,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
       ->type_name("BYTES");
   app.add_option("--splice-pipes", c.splice_pipes,
                  "Pipes per event loop (blocking, threads: per connection, at most 1) for echoing "
-                 "bulk streams by splice(2), 2 descriptors each; 0 = always copy (uring: unused)")
+                 "bulk streams by splice(2), 2 descriptors each; 0 = always copy")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{0}, std::size_t{4096}).description(""))
       ->type_name("N");

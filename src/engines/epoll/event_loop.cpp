@@ -30,8 +30,6 @@ constexpr std::size_t kMaxListeners = 0xFFFF;      // a listener's index fits th
 
 constexpr int kMaxEvents = 256;
 constexpr int kAcceptBatch = 64;
-// Bytes one connection may move per turn before others get theirs.
-constexpr std::size_t kTurnBudgetBytes = 256 * 1024;
 
 std::uint64_t tag_of(std::uint32_t slot, std::uint32_t generation) {
   return (std::uint64_t{generation} << 32) | slot;
@@ -189,7 +187,8 @@ void EventLoop::service(std::uint32_t slot) {
     return;
   }
   net::SocketIo io{c.fd.get()};
-  const PumpResult result = c.stream.pump(io, pool_, kTurnBudgetBytes, &pipes_);
+  const PumpResult result =
+      c.stream.pump(io, pool_, LoopCore<Connection>::kTurnBudgetBytes, &pipes_);
   c.record.add_in(result.bytes_read);
   c.record.trace_io(result.bytes_read, result.bytes_written, to_string(result.state));
   switch (result.state) {

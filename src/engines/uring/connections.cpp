@@ -5,7 +5,15 @@
 // (receive_buffer/received); unsent()/sent() drive one send at a time, a short
 // send resubmitting the rest, so bytes are never reordered; settle() gives the
 // buffer back, so an idle connection holds none.
+//
+// A bulk stream -- two recvs in a row that filled the whole buffer -- leaves
+// the ring's recv and send for the readiness path the epoll engine takes: a
+// poll, then EchoStream::pump with splice(2) through a pipe (socket -> pipe ->
+// socket, no copy through user space, at most --buffer-size held), and back
+// to recvs when its messages turn small. io_uring's own IORING_OP_SPLICE is
+// no substitute: the kernel runs every one of those in an io-wq worker thread.
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -95,6 +103,9 @@ void EventLoop::handle_connection(const Tag& tag, int result, std::uint32_t flag
     case TagKind::readable:
       handle_readable(tag.slot);
       return;
+    case TagKind::ready:
+      handle_ready(tag.slot);
+      return;
     default:
       handle_discard(tag.slot);
       return;
@@ -134,6 +145,7 @@ void EventLoop::handle_recv(std::uint32_t slot, int result, std::uint32_t flags)
     // Prepared in turn N, submitted at the start of N + 1: completing then means
     // the data was already there.
     c.recv_waited = static_cast<std::uint8_t>(turn_ - c.recv_turn) > 1;
+    c.stream.count_read(static_cast<std::size_t>(result), buffers_.buffer_bytes());
     c.record.add_in(static_cast<std::uint64_t>(result));
     c.record.trace_io(static_cast<std::uint64_t>(result), 0, "recv");
     // Past the drain deadline the connection stays under the closing timer.
@@ -205,7 +217,88 @@ void EventLoop::handle_send(std::uint32_t slot, int result) {
     return;
   }
   core_.wait(slot, Wait::input, true);
+  if (wants_pump(c)) {
+    pump(slot);  // input is likely waiting already: no poll first
+    return;
+  }
   start_recv(slot);
+}
+
+bool EventLoop::wants_pump(const Connection& c) const noexcept {
+  return pipes_.enabled() && c.stream.streaming();
+}
+
+void EventLoop::pump(std::uint32_t slot) {
+  Connection& c = core_[slot];
+  if (!c.nonblocking) {
+    // A splice into a blocking socket whose peer stops reading would stall the loop.
+    int on = 1;
+    if (::ioctl(c.fd.get(), FIONBIO, &on) != 0) {
+      start_recv(slot);  // stays on the ring's recvs and sends
+      return;
+    }
+    c.nonblocking = true;
+  }
+  net::SocketIo io{c.fd.get()};
+  const PumpResult result =
+      c.stream.pump(io, spill(), LoopCore<Connection>::kTurnBudgetBytes, &pipes_);
+  c.record.add_in(result.bytes_read);
+  c.record.trace_io(result.bytes_read, result.bytes_written, to_string(result.state));
+  switch (result.state) {
+    case PumpState::finished:
+      close_connection(slot, CloseReason::eof);  // the close sends the FIN
+      return;
+    case PumpState::failed:
+      close_connection(slot, reason_for_error(result.error), result.error);
+      return;
+    case PumpState::want_write:
+      core_.wait(slot, Wait::output, result.progressed());
+      start_ready_poll(slot, POLLOUT);
+      return;
+    case PumpState::more:
+      // Its turn's budget is spent: the poll completes at once in the next
+      // turn, after the other connections' completions.
+      core_.wait(slot, Wait::input, true);
+      start_ready_poll(slot, POLLIN);
+      return;
+    case PumpState::want_read:
+      core_.wait(slot, Wait::input, result.progressed());
+      if (!c.stream.streaming()) {
+        // Small messages again: the ring's recvs are cheaper.
+        start_recv(slot);
+        return;
+      }
+      start_ready_poll(slot, POLLIN);
+      return;
+  }
+}
+
+void EventLoop::start_ready_poll(std::uint32_t slot, unsigned events) {
+  Connection& c = core_[slot];
+  io_uring_sqe* sqe = prepare(slot, TagKind::ready);
+  io_uring_prep_poll_add(sqe, c.fd.get(), events);
+  if (c.fixed) FileTable::target(sqe, slot);
+}
+
+void EventLoop::handle_ready(std::uint32_t slot) {
+  Connection& c = core_[slot];
+  if (c.phase == Phase::serving) {
+    pump(slot);
+    return;
+  }
+  // The drain's final flush (a cancelled poll lands here too): echo what the
+  // pipe holds, then the FIN.
+  net::SocketIo io{c.fd.get()};
+  const PumpResult result = c.stream.pump(io, spill(), 0, &pipes_);
+  if (result.state == PumpState::want_write) {
+    start_ready_poll(slot, POLLOUT);
+    return;
+  }
+  if (result.state == PumpState::failed) {
+    close_connection(slot, reason_for_error(result.error), result.error);
+    return;
+  }
+  finish_flush(slot);
 }
 
 void EventLoop::handle_discard(std::uint32_t slot) {
@@ -230,7 +323,8 @@ void EventLoop::finish_flush(std::uint32_t slot) {
 
 void EventLoop::flush_for_shutdown(std::uint32_t slot) {
   Connection& c = core_[slot];
-  if (c.stream.pending_bytes() > 0) return;  // its send's completion sends the FIN
+  // Its send's completion (pumped: its POLLOUT poll's) sends the FIN.
+  if (c.stream.pending_bytes() > 0) return;
   if (c.in_flight != TagKind::none) {
     cancel(in_flight_tag(slot));  // the idle recv or poll; its completion sends the FIN
     return;
@@ -257,7 +351,7 @@ void EventLoop::close_connection(std::uint32_t slot, CloseReason reason, int err
 
 void EventLoop::release_slot(std::uint32_t slot) {
   Connection& c = core_[slot];
-  c.stream.release(spill(), nullptr, &buffers_);
+  c.stream.release(spill(), &pipes_, &buffers_);
   c.stream = EchoStream{};
   if (c.fixed) files_.remove(slot);  // before the close: the table holds the socket too
   c.fixed = false;
@@ -265,6 +359,7 @@ void EventLoop::release_slot(std::uint32_t slot) {
   c.record = ConnectionRecord{};
   c.generation = static_cast<std::uint16_t>(c.generation + 1);
   c.recv_waited = false;
+  c.nonblocking = false;
   core_.slots().release(slot);
 }
 

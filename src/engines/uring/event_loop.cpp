@@ -62,6 +62,7 @@ EventLoop::EventLoop(ServerContext& context, const std::vector<Listener>& listen
       wake_fd_(::eventfd(0, EFD_CLOEXEC)),
       kernel_(std::make_unique<KernelMemory>(listeners_.size() * kAcceptsPerListener,
                                              config_.buffer_size_bytes)),
+      pipes_(config_.splice_pipes, config_.buffer_size_bytes),
       core_(context, listeners) {
   if (!wake_fd_) fail_setup("eventfd", errno);
   for (std::uint32_t i = 0; i < listeners_.size() * kAcceptsPerListener; ++i) {
@@ -141,6 +142,8 @@ void EventLoop::exit_loop() {
   }
   log::event(log::Level::debug, "uring-buffers",
              {{"ring_target", buffers_.target()}, {"exhausted", buffers_.exhausted_count()}});
+  log::event(log::Level::debug, "splice-pipes",
+             {{"created", pipes_.created()}, {"lent", pipes_.lent()}});
 }
 
 void EventLoop::handle_completion(std::uint64_t user_data, int result, std::uint32_t flags) {
@@ -163,6 +166,7 @@ void EventLoop::handle_completion(std::uint64_t user_data, int result, std::uint
     case TagKind::send:
     case TagKind::readable:
     case TagKind::discard:
+    case TagKind::ready:
       handle_connection(tag, result, flags);
       return;
   }

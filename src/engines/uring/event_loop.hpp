@@ -2,7 +2,8 @@
 // listener, each holding a --max-connections slot taken before it was armed (so
 // the loop never holds a socket past the limit), one single-shot recv (buffer
 // chosen by the kernel from a provided buffer ring) or one send in flight per
-// connection, and the shared policy of core/loop_core.hpp. SQEs are prepared
+// connection -- or, for a bulk stream, a poll, the loop moving its bytes by
+// splice(2) itself -- and the shared policy of core/loop_core.hpp. SQEs are prepared
 // during a turn and submitted together with the wait for the next completions
 // (submissions.hpp), so a turn costs one io_uring_enter; each connection's
 // socket sits in the ring's file table (file_table.hpp).
@@ -26,6 +27,7 @@
 #include "core/echo_stream.hpp"
 #include "core/listeners.hpp"
 #include "core/loop_core.hpp"
+#include "core/pipe_pool.hpp"
 #include "core/server_context.hpp"
 #include "core/timer_list.hpp"
 #include "engines/uring/buffer_ring.hpp"
@@ -67,13 +69,16 @@ class EventLoop {
     ConnectionRecord record;
     TimerLink timer;
     std::uint16_t listener = 0;  // its index in listeners_ (LoopCore::open)
-    bool fixed = false;          // installed in the file table at its slot
     // The loop turn (mod 256) that armed the recv, and whether the last recv
     // had to wait for its data (it completed in a later turn than the one that
     // submitted it): then the next recv skips its first attempt
     // (IORING_RECVSEND_POLL_FIRST), which would find the socket empty again.
     std::uint8_t recv_turn = 0;
-    bool recv_waited = false;
+    bool recv_waited : 1 = false;
+    bool fixed : 1 = false;  // installed in the file table at its slot
+    // O_NONBLOCK set: the first time the loop pumped it as a bulk stream
+    // (connections.cpp), which needs splice(2) never to block.
+    bool nonblocking : 1 = false;
   };
   static_assert(sizeof(Connection) <= 96, "idle connections must stay under 100 bytes");
 
@@ -121,6 +126,12 @@ class EventLoop {
   void handle_recv(std::uint32_t slot, int result, std::uint32_t flags);
   void handle_send(std::uint32_t slot, int result);
   void handle_discard(std::uint32_t slot);
+  // The bulk path: a stream whose recvs keep filling the buffer is pumped by
+  // the loop on readiness, with splice(2) through a pipe from pipes_.
+  bool wants_pump(const Connection& c) const noexcept;
+  void pump(std::uint32_t slot);
+  void handle_ready(std::uint32_t slot);
+  void start_ready_poll(std::uint32_t slot, unsigned events);
   void finish_flush(std::uint32_t slot);
   void flush_for_shutdown(std::uint32_t slot);
   void cancel(std::uint64_t tag);
@@ -143,6 +154,7 @@ class EventLoop {
   BufferRing buffers_;  // declared after ring_: unregistered before the ring goes
   FileTable files_;
   std::unique_ptr<KernelMemory> kernel_;
+  PipePool pipes_;  // the bulk path's pipes (--splice-pipes per loop)
 
   LoopCore<Connection> core_;
   std::uint8_t turn_ = 0;  // counts loop turns, wrapping (Connection::recv_turn)

@@ -18,6 +18,7 @@ enum class TagKind : std::uint8_t {
   send,      // send of the rest of a held buffer
   readable,  // poll for input after a recv found the buffer ring empty
   discard,   // poll for input to discard after our FIN, during the drain
+  ready,     // poll (in or out) of a bulk stream the loop pumps itself (splice)
   cancel,    // an ASYNC_CANCEL: its own completion carries nothing to do
 };
 
