@@ -71,11 +71,16 @@ class LoopCore {
   // index of its listener (what later stages find their per-listener state by) and the idle timer;
   // the loop fills in its own members. Refused: nullopt, and the socket is closed at once (the
   // refusal is logged, the limiter slot is back).
+  // reserved: a slot from reserve_slot() to use (given back if refused).
   std::optional<std::uint32_t> open(net::UniqueFd fd, const net::Address& peer,
-                                    std::uint16_t listener) {
+                                    std::uint16_t listener,
+                                    std::optional<std::uint32_t> reserved = std::nullopt) {
     std::optional<ConnectionRecord> record = admit_connection(context_, peer);
-    if (!record) return std::nullopt;
-    const std::uint32_t slot = slots_.acquire();
+    if (!record) {
+      if (reserved) slots_.release(*reserved);
+      return std::nullopt;
+    }
+    const std::uint32_t slot = reserved ? *reserved : slots_.acquire();
     Connection& c = slots_[slot];
     c.fd = std::move(fd);
     c.record = std::move(*record);
@@ -85,6 +90,11 @@ class LoopCore {
     wait(slot, Wait::input, true);
     return slot;
   }
+  // A slot for a connection not accepted yet, for a loop that must name it
+  // before the accept completes (uring's direct accepts: the socket's entry
+  // in the file table); open() takes it, or unreserve_slot gives it back.
+  std::uint32_t reserve_slot() { return slots_.acquire(); }
+  void unreserve_slot(std::uint32_t slot) { slots_.release(slot); }
   // The connection ends now for the policy (the loop may still be waiting for
   // the kernel to let go of its socket or buffer): the close line, the limiter
   // slot, the count. The loop releases its stream and slot afterwards.

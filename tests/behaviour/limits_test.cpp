@@ -79,7 +79,10 @@ TEST_P(DescriptorExhaustion, AcceptPausesWithoutSpinningAndRecovers) {
                     "handful of descriptors and cannot run out of them";
   }
   constexpr int kOpenFilesLimit = 48;
-  constexpr int kClients = 60;  // more than the server can hold descriptors for
+  // More than the server can hold descriptors for. The uring engine holds a
+  // connection accepted straight into its ring's file table without one, and
+  // that table is as large as the limit: it runs out only after both.
+  const int kClients = engine() == "uring" ? 2 * kOpenFilesLimit + 30 : 60;
   std::vector<std::string> args{"--max-connections", "1000"};
   if (engine() == "epoll" || engine() == "uring") args.insert(args.end(), {"--threads", "1"});
   SpawnOptions spawn;
@@ -129,7 +132,7 @@ TEST_P(DescriptorExhaustion, AcceptPausesWithoutSpinningAndRecovers) {
     if (!echoed[i]) waiting.push_back(i);
   ASSERT_FALSE(waiting.empty()) << "all " << kClients << " clients served under a "
                                 << kOpenFilesLimit << "-descriptor limit";
-  ASSERT_LT(waiting.size(), std::size_t{kClients}) << "nobody was served";
+  ASSERT_LT(waiting.size(), static_cast<std::size_t>(kClients)) << "nobody was served";
 
   // Paused, the server must sleep: a spinning accept loop burns ~1 s per second.
   const double cpu_before = server.cpu_seconds();

@@ -3,7 +3,9 @@
 // accept would hand over every connection in the backlog at once, past the
 // limit, and those sockets would have to be held somewhere. The kernel fills
 // in each client's address, so the admission step has it without a
-// getpeername.
+// getpeername. Each accept also reserves the connection slot it will fill, so
+// a direct accept (FileTable) can put the socket at that entry of the file
+// table: the connection then needs no descriptor and no io_uring_register.
 #include <cerrno>
 
 #include "core/accept_policy.hpp"
@@ -39,8 +41,15 @@ void EventLoop::arm_accept(std::uint32_t index) {
   peer.length = sizeof peer.storage;
   io_uring_sqe* sqe = submissions_.next();
   // Accepted sockets stay blocking: io_uring waits on them itself.
-  io_uring_prep_accept(sqe, listeners_[accept.listener].fd.get(), peer.sa(), &peer.length,
-                       SOCK_CLOEXEC);
+  const int listen_fd = listeners_[accept.listener].fd.get();
+  accept.slot = core_.reserve_slot();
+  accept.direct = files_.mode() == FileTable::Mode::direct && files_.holds(accept.slot);
+  if (accept.direct) {
+    // (No SOCK_CLOEXEC: a table entry is no descriptor, and the kernel refuses it.)
+    io_uring_prep_accept_direct(sqe, listen_fd, peer.sa(), &peer.length, 0, accept.slot);
+  } else {
+    io_uring_prep_accept(sqe, listen_fd, peer.sa(), &peer.length, SOCK_CLOEXEC);
+  }
   accept.generation = (accept.generation + 1) & kGenerationMask;
   accept.armed = AcceptState::Armed::yes;
   --accepts_idle_;
@@ -56,22 +65,26 @@ void EventLoop::handle_accept(const Tag& tag, int result) {
   ++accepts_idle_;
   if (result >= 0) {
     note_accept_succeeded();
-    add_connection(net::UniqueFd(result), kernel_->accept_peers[tag.slot],
-                   static_cast<std::uint16_t>(accept.listener));
+    add_connection(accept.direct ? net::UniqueFd{} : net::UniqueFd(result), accept.slot,
+                   kernel_->accept_peers[tag.slot], static_cast<std::uint16_t>(accept.listener));
     return;
   }
+  core_.unreserve_slot(accept.slot);
   context_.limiter.cancel();
   // Exhaustion backs off (the clients wait in the backlog); the drain's
   // shutdown(2) of the listener ends accepts with EINVAL.
   if (result != -ECANCELED) core_.accept_failed(-result);
 }
 
-void EventLoop::add_connection(net::UniqueFd fd, const net::Address& peer, std::uint16_t listener) {
-  const std::optional<std::uint32_t> admitted = core_.open(std::move(fd), peer, listener);
-  if (!admitted) return;  // refused: closed at once
-  const std::uint32_t slot = *admitted;
+void EventLoop::add_connection(net::UniqueFd fd, std::uint32_t slot, const net::Address& peer,
+                               std::uint16_t listener) {
+  const bool direct = !fd;
+  if (!core_.open(std::move(fd), peer, listener, slot)) {
+    if (direct) close_file(slot);  // refused: closed at once
+    return;
+  }
   Connection& c = core_[slot];
-  c.fixed = files_.install(slot, c.fd.get());
+  c.fixed = direct || files_.install(slot, c.fd.get());
   if (core_.final_phase()) {
     // Accepted just before the listener closed, after the drain deadline.
     core_.begin_final_flush(slot);

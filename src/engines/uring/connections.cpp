@@ -86,6 +86,9 @@ void EventLoop::handle_connection(const Tag& tag, int result, std::uint32_t flag
   }
   Connection& c = core_[tag.slot];
   c.in_flight = TagKind::none;
+  // A descriptor asked for is the connection's now, whatever comes next (a
+  // close in the meantime closes it with the rest).
+  if (tag.kind == TagKind::install && result >= 0) c.fd = net::UniqueFd(result);
   if (c.phase == Phase::closed) {
     // Closed while this was in flight (a timeout, the drain): it was cancelled
     // or raced the cancel; either way the slot is free now.
@@ -105,6 +108,9 @@ void EventLoop::handle_connection(const Tag& tag, int result, std::uint32_t flag
       return;
     case TagKind::ready:
       handle_ready(tag.slot);
+      return;
+    case TagKind::install:
+      handle_descriptor(tag.slot, result);
       return;
     default:
       handle_discard(tag.slot);
@@ -230,6 +236,10 @@ bool EventLoop::wants_pump(const Connection& c) const noexcept {
 
 void EventLoop::pump(std::uint32_t slot) {
   Connection& c = core_[slot];
+  if (!c.fd) {
+    ask_descriptor(slot);  // then pumps
+    return;
+  }
   if (!c.nonblocking) {
     // A splice into a blocking socket whose peer stops reading would stall the loop.
     int on = 1;
@@ -316,9 +326,32 @@ void EventLoop::handle_discard(std::uint32_t slot) {
 
 void EventLoop::finish_flush(std::uint32_t slot) {
   Connection& c = core_[slot];
+  if (!c.fd) {
+    ask_descriptor(slot);  // then comes back here
+    return;
+  }
   ::shutdown(c.fd.get(), SHUT_WR);
   c.phase = Phase::fin_sent;
   handle_discard(slot);
+}
+
+void EventLoop::ask_descriptor(std::uint32_t slot) {
+  io_uring_sqe* sqe = prepare(slot, TagKind::install);
+  FileTable::prepare_descriptor(sqe, slot);
+  io_uring_sqe_set_data64(sqe, in_flight_tag(slot));
+}
+
+void EventLoop::handle_descriptor(std::uint32_t slot, int result) {
+  if (result < 0) {
+    close_connection(slot, CloseReason::error, -result);
+    return;
+  }
+  // (handle_connection has adopted the descriptor.) What wanted it goes on.
+  if (core_[slot].phase == Phase::serving) {
+    pump(slot);
+  } else {
+    finish_flush(slot);
+  }
 }
 
 void EventLoop::flush_for_shutdown(std::uint32_t slot) {
@@ -349,11 +382,27 @@ void EventLoop::close_connection(std::uint32_t slot, CloseReason reason, int err
   release_slot(slot);
 }
 
+void EventLoop::close_file(std::uint32_t index) {
+  // With the next submission; nothing names the entry after this, and the
+  // kernel hands it out again only once it is closed.
+  io_uring_sqe* sqe = submissions_.next();
+  io_uring_prep_close_direct(sqe, index);
+  io_uring_sqe_set_data64(sqe, make_tag(TagKind::cancel, 0));
+}
+
 void EventLoop::release_slot(std::uint32_t slot) {
   Connection& c = core_[slot];
   c.stream.release(spill(), &pipes_, &buffers_);
   c.stream = EchoStream{};
-  if (c.fixed) files_.remove(slot);  // before the close: the table holds the socket too
+  if (c.fixed) {
+    if (files_.mode() == FileTable::Mode::direct) {
+      // A descriptor installed for the bulk path is closed below; the socket
+      // goes when both have.
+      close_file(slot);
+    } else {
+      files_.remove(slot);  // before the close: the table holds the socket too
+    }
+  }
   c.fixed = false;
   c.fd.reset();
   c.record = ConnectionRecord{};

@@ -83,7 +83,8 @@ EventLoop::EventLoop(ServerContext& context, const std::vector<Listener>& listen
   // Every loop's ring gets the same mode: say it once.
   static std::once_flag logged;
   std::call_once(logged, [this] {
-    log::event(log::Level::info, "uring-ring", {{"mode", ring_mode()}});
+    log::event(log::Level::info, "uring-ring",
+               {{"mode", ring_mode()}, {"files", files_.mode_name()}});
   });
 }
 
@@ -167,6 +168,7 @@ void EventLoop::handle_completion(std::uint64_t user_data, int result, std::uint
     case TagKind::readable:
     case TagKind::discard:
     case TagKind::ready:
+    case TagKind::install:
       handle_connection(tag, result, flags);
       return;
   }

@@ -75,7 +75,7 @@ class EventLoop {
     // (IORING_RECVSEND_POLL_FIRST), which would find the socket empty again.
     std::uint8_t recv_turn = 0;
     bool recv_waited : 1 = false;
-    bool fixed : 1 = false;  // installed in the file table at its slot
+    bool fixed : 1 = false;  // in the ring's file table, at its slot (FileTable)
     // O_NONBLOCK set: the first time the loop pumped it as a bulk stream
     // (connections.cpp), which needs splice(2) never to block.
     bool nonblocking : 1 = false;
@@ -88,6 +88,10 @@ class EventLoop {
     enum class Armed : std::uint8_t { no, yes, cancelling };
     std::uint32_t listener = 0;
     std::uint32_t generation = 0;  // tells the current accept's completion from a stale one
+    // The connection slot it will fill, reserved when armed: a direct accept
+    // puts the socket in the file table at that entry.
+    std::uint32_t slot = 0;
+    bool direct = false;  // a direct accept (else it returns a descriptor)
     Armed armed = Armed::no;
   };
   // Memory the kernel writes into while operations are in flight. Kept apart so
@@ -111,7 +115,10 @@ class EventLoop {
   void set_accepting();
   void arm_accept(std::uint32_t index);
   void handle_accept(const Tag& tag, int result);
-  void add_connection(net::UniqueFd fd, const net::Address& peer, std::uint16_t listener);
+  // fd: the accepted descriptor, or none when the accept put the socket in the
+  // file table (direct) at entry slot, reserved for it when it was armed.
+  void add_connection(net::UniqueFd fd, std::uint32_t slot, const net::Address& peer,
+                      std::uint16_t listener);
 
   // connections.cpp
   std::uint64_t in_flight_tag(std::uint32_t slot) const;
@@ -132,11 +139,18 @@ class EventLoop {
   void pump(std::uint32_t slot);
   void handle_ready(std::uint32_t slot);
   void start_ready_poll(std::uint32_t slot, unsigned events);
+  // A direct connection (no descriptor yet) asks the ring for one when the
+  // loop must make a system call on it itself; the completion resumes what
+  // wanted it (the pump, or the drain's finish_flush).
+  void ask_descriptor(std::uint32_t slot);
+  void handle_descriptor(std::uint32_t slot, int result);
   void finish_flush(std::uint32_t slot);
   void flush_for_shutdown(std::uint32_t slot);
   void cancel(std::uint64_t tag);
   void close_connection(std::uint32_t slot, CloseReason reason, int error = 0);
   void release_slot(std::uint32_t slot);
+  // direct: closes a socket that lives only in the file table.
+  void close_file(std::uint32_t index);
   BufferPool& spill() noexcept { return kernel_->spill; }
 
   ServerContext& context_;

@@ -19,6 +19,7 @@ enum class TagKind : std::uint8_t {
   readable,  // poll for input after a recv found the buffer ring empty
   discard,   // poll for input to discard after our FIN, during the drain
   ready,     // poll (in or out) of a bulk stream the loop pumps itself (splice)
+  install,   // FIXED_FD_INSTALL: a descriptor for a direct connection's socket
   cancel,    // an ASYNC_CANCEL: its own completion carries nothing to do
 };
 
