@@ -22,6 +22,7 @@ enum class Fault {
   stall,        // echoes the first fault_offset bytes, then reads but echoes nothing
   close_early,  // echoes the first fault_offset bytes, then sends FIN (keeps reading)
   hold_once,    // once fault_offset bytes arrived in all: neither reads nor writes for `hold`
+  duplicate_byte,  // echoes the byte at fault_offset twice: one byte more than was sent
 };
 
 class FaultyServer {
