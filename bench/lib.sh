@@ -9,9 +9,9 @@ start_server_bin() {
   shift 2
   taskset -c "$cpus" "$binary" "$@" --listen 127.0.0.1:0 >"$out/server.out" 2>"$out/server.err" &
   server_pid=$!
-  for _ in $(seq 100); do
+  for _ in $(seq 200); do
     grep -q 'listening on' "$out/server.out" 2>/dev/null && break
-    sleep 0.05  # a script, not a test: poll for the port line, at most 5 s
+    sleep 0.05  # a script, not a test: poll for the port line, at most 10 s (a busy machine)
   done
   port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$out/server.out" | head -1)
   [ -n "$port" ] || { echo "server did not start" >&2; cat "$out/server.err" >&2; exit 1; }
@@ -29,3 +29,17 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# run_timed FILE COMMAND... : runs COMMAND (its stdout and status pass through)
+# and writes the CPU seconds it used (user + system, its children included) to FILE
+run_timed() {
+  python3 -c '
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{usage.ru_utime + usage.ru_stime:.3f}\n")
+sys.exit(os.waitstatus_to_exitcode(status))' "$@"
+}

@@ -292,9 +292,8 @@ void Worker::set_write_interest(Connection& connection, bool want_write) {
 void Worker::on_readable(Connection& connection, Nanos now) {
   ssize_t n = 0;
   do {
-    n = options_.discard
-            ? ::recv(connection.fd.get(), nullptr, kDiscardChunkBytes, MSG_TRUNC)
-            : ::recv(connection.fd.get(), recv_buffer_.data(), recv_buffer_.size(), 0);
+    n = options_.discard ? ::recv(connection.fd.get(), nullptr, kDiscardChunkBytes, MSG_TRUNC)
+                         : ::recv(connection.fd.get(), recv_buffer_.data(), recv_buffer_.size(), 0);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return;

@@ -93,8 +93,8 @@ TEST(BenchCli, TextReportAndHistogramFile) {
 
 TEST(BenchCli, DiscardStreamSaysItDidNotVerify) {
   FaultyServer server(Fault::none);
-  const auto json =
-      run_bench({target(server.port()), "-c", "2", "-d", "300ms", "--stream", "--discard", "--json"});
+  const auto json = run_bench(
+      {target(server.port()), "-c", "2", "-d", "300ms", "--stream", "--discard", "--json"});
   ASSERT_EQ(json.exit_code, kExitOk) << json.out << json.err;
   const auto report = nlohmann::json::parse(json.out);
   EXPECT_EQ(report["discard"], true);

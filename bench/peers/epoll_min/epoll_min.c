@@ -13,6 +13,9 @@
 // Usage: epoll-min [--listen HOST:PORT] [--threads N] [--buffer-size BYTES]
 //   --buffer-size: the loop's read buffer, 64 KiB by default; K/KiB and M/MiB
 //   suffixes (16K is the yardstick: one 16 KiB buffer per loop).
+//   --spin-per-connection-us N: busy-wait N microseconds after each accept, an
+//   artificial per-connection cost for checking that a churn benchmark sees
+//   the server's cost (bench/results/2026-12-01-churn-cap/); default 0.
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -28,6 +31,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_BUFFER_SIZE (64 * 1024)
@@ -36,10 +40,21 @@
 #define MAX_THREADS 1024
 
 static const char usage[] =
-    "usage: epoll-min [--listen HOST:PORT] [--threads N] [--buffer-size BYTES]";
+    "usage: epoll-min [--listen HOST:PORT] [--threads N] [--buffer-size BYTES]\n"
+    "                 [--spin-per-connection-us N]";
 
 // Bytes each loop reads at a time; set once by main before the loops start.
 static size_t buffer_size = DEFAULT_BUFFER_SIZE;
+// Microseconds of busy-waiting after each accept; set once by main.
+static long spin_per_connection_us = 0;
+
+static void spin_for_us(long us) {
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  do {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+  } while ((now.tv_sec - start.tv_sec) * 1000000L + (now.tv_nsec - start.tv_nsec) / 1000L < us);
+}
 
 struct conn {
   int fd;
@@ -207,6 +222,7 @@ static void accept_all(int epfd, int listener) {
       if (errno != EAGAIN) perror("epoll-min: accept");  // e.g. EMFILE
       return;
     }
+    if (spin_per_connection_us > 0) spin_for_us(spin_per_connection_us);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // like the project's server
     struct conn *c = calloc(1, sizeof *c);
@@ -277,7 +293,8 @@ int main(int argc, char **argv) {
       puts(usage);
       return 0;
     }
-    if (!IS("-l") && !IS("--listen") && !IS("-t") && !IS("--threads") && !IS("--buffer-size"))
+    if (!IS("-l") && !IS("--listen") && !IS("-t") && !IS("--threads") && !IS("--buffer-size") &&
+        !IS("--spin-per-connection-us"))
       usage_error("unknown argument", arg);
     if (!value) {
       if (i + 1 >= argc) usage_error("missing value for", arg);
@@ -287,6 +304,11 @@ int main(int argc, char **argv) {
       listen_text = value;
     } else if (IS("--buffer-size")) {
       buffer_size = parse_bytes(value);
+    } else if (IS("--spin-per-connection-us")) {
+      char *end;
+      long n = strtol(value, &end, 10);
+      if (*value == '\0' || *end != '\0' || n < 0 || n > 1000000) usage_error("bad microseconds", value);
+      spin_per_connection_us = n;
     } else {
       char *end;
       long n = strtol(value, &end, 10);
