@@ -275,14 +275,17 @@ idle() {
       local start_rss
       start_rss=$(rss_kib "$server_pid")
       coproc HOLD { python3 bench/tools/idle_connections.py "127.0.0.1:$port" "$counts" --hold 120; }
+      # Bash unsets HOLD and HOLD_PID once the client exits: keep them now.
+      # shellcheck disable=SC2153  # HOLD_PID: set by coproc
+      local hold_in=${HOLD[0]} hold_out=${HOLD[1]} hold_pid=$HOLD_PID
       declare -A rss=()
-      while read -r -u "${HOLD[0]}" word count; do
+      while read -r -u "$hold_in" word count; do
         [ "$word" = ready ] || continue
         rss[$count]=$(rss_kib "$server_pid")
-        echo >&"${HOLD[1]}"
+        echo >&"$hold_out" || true
         [ "$count" = "$last" ] && break
       done
-      wait "$HOLD_PID" || { echo "idle_connections failed" >&2; exit 1; }
+      wait "$hold_pid" || { echo "idle: $(label "$v"): idle_connections.py failed" >&2; exit 1; }
       stop_server
       record idle "$(label "$v")" "$round" \
         "rss_start_kib=$start_rss" "rss_${first}_kib=${rss[$first]}" "rss_${last}_kib=${rss[$last]}" \
