@@ -3,18 +3,34 @@
 # directory) to be set.
 
 # start_server_bin CPUSET BINARY ARGS... : starts BINARY ARGS --listen 127.0.0.1:0
-# on CPUSET; sets $server_pid and $port.
+# on CPUSET; sets $server_pid and $port. A server that prints no "listening on"
+# line in 10 s is killed and started once more (said on stderr, with where its
+# threads were waiting); a second failure ends the script.
 start_server_bin() {
-  local cpus=$1 binary=$2
+  local cpus=$1 binary=$2 try
   shift 2
-  taskset -c "$cpus" "$binary" "$@" --listen 127.0.0.1:0 >"$out/server.out" 2>"$out/server.err" &
-  server_pid=$!
-  for _ in $(seq 200); do
-    grep -q 'listening on' "$out/server.out" 2>/dev/null && break
-    sleep 0.05  # a script, not a test: poll for the port line, at most 10 s (a busy machine)
+  for try in 1 2; do
+    taskset -c "$cpus" "$binary" "$@" --listen 127.0.0.1:0 >"$out/server.out" 2>"$out/server.err" &
+    server_pid=$!
+    for _ in $(seq 200); do
+      grep -q 'listening on' "$out/server.out" 2>/dev/null && break
+      sleep 0.05  # a script, not a test: poll for the port line, at most 10 s (a busy machine)
+    done
+    port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$out/server.out" | head -1)
+    [ -z "$port" ] || return 0
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "server did not start: $binary $* exited" >&2
+      cat "$out/server.out" "$out/server.err" >&2
+      exit 1
+    fi
+    echo "server did not start (try $try): $binary $* printed no 'listening on' line in 10 s;" \
+      "its threads wait in: $(cat /proc/"$server_pid"/task/*/wchan 2>/dev/null | tr '\n' ' ')" >&2
+    cat "$out/server.out" "$out/server.err" >&2
+    pkill -KILL -P "$server_pid" 2>/dev/null || true  # its children (under strace: the server)
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
   done
-  port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$out/server.out" | head -1)
-  [ -n "$port" ] || { echo "server did not start" >&2; cat "$out/server.err" >&2; exit 1; }
+  exit 1
 }
 
 stop_server() {
