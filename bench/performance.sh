@@ -93,12 +93,31 @@ bench() { bench_for "$SECONDS_PER_RUN" "$@"; }
 bench_for() {
   local seconds=$1
   shift
-  taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 -w 1s -d "${seconds}s" --json "$@"
+  checked taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 -w 1s -d "${seconds}s" --json "$@"
+}
+
+# checked COMMAND... : runs an echo-bench command line and prints its JSON; when
+# it fails, says why on stderr (exit status, error samples) and exits 1, so a
+# workload never ends without a word.
+checked() {
+  local json status=0
+  json=$("$@") || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "performance.sh: $* exited $status: $(echo "$json" | python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+    print(d["errors"], "; ".join(d["error_samples"]))
+except ValueError:
+    print("(no report)")')" >&2
+    exit 1
+  fi
+  echo "$json"
 }
 
 # bench_unpinned ARGS... : echo-bench with UNPINNED_THREADS threads on any CPU
 bench_unpinned() {
-  "$B/echo-bench" "127.0.0.1:$port" -t "$UNPINNED_THREADS" -w 1s -d "${SECONDS_PER_RUN}s" --json "$@"
+  checked "$B/echo-bench" "127.0.0.1:$port" -t "$UNPINNED_THREADS" -w 1s -d "${SECONDS_PER_RUN}s" --json "$@"
 }
 
 # server_cpu_us BEFORE AFTER JSON : the server's CPU time (user + system, all its
@@ -188,7 +207,7 @@ churn() {
       start_variant "$v"
       before=$(cpu_ticks "$server_pid")
       start=$(date +%s.%N)
-      json=$(run_timed "$out/bench-cpu" taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 -w 1s \
+      json=$(checked run_timed "$out/bench-cpu" taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 -w 1s \
         -d "${SECONDS_PER_RUN}s" --json --reconnect -c 8 -s 64 --source "$CHURN_SOURCES")
       end=$(date +%s.%N)
       after=$(cpu_ticks "$server_pid")
@@ -228,8 +247,8 @@ syscalls() {
     start_traced "$v" "$out/strace-baseline.txt"
     stop_traced
     start_traced "$v" "$out/strace-churn.txt"
-    timeout 300 taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 --json --reconnect -c 8 -s 64 \
-      -m "$SYSCALL_CONNECTIONS" --source "$CHURN_SOURCES" >"$out/syscalls.json"
+    checked timeout 300 taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 --json --reconnect \
+      -c 8 -s 64 -m "$SYSCALL_CONNECTIONS" --source "$CHURN_SOURCES" >"$out/syscalls.json"
     stop_traced
     # Per connection the server accepted: echo-bench may open a few more than N
     # (the slots that were connecting when the budget ran out).
