@@ -10,6 +10,7 @@ start_server_bin() {
   local cpus=$1 binary=$2 try
   shift 2
   for try in 1 2; do
+    SECONDS=0
     taskset -c "$cpus" "$binary" "$@" --listen 127.0.0.1:0 >"$out/server.out" 2>"$out/server.err" &
     server_pid=$!
     for _ in $(seq 200); do
@@ -23,7 +24,7 @@ start_server_bin() {
       cat "$out/server.out" "$out/server.err" >&2
       exit 1
     fi
-    echo "server did not start (try $try): $binary $* printed no 'listening on' line in 10 s;" \
+    echo "server did not start (try $try): $binary $* printed no 'listening on' line in ${SECONDS} s;" \
       "its threads wait in: $(cat /proc/"$server_pid"/task/*/wchan 2>/dev/null | tr '\n' ' ')" >&2
     cat "$out/server.out" "$out/server.err" >&2
     pkill -KILL -P "$server_pid" 2>/dev/null || true  # its children (under strace: the server)
