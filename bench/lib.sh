@@ -11,6 +11,9 @@ start_server_bin() {
   shift 2
   for try in 1 2; do
     SECONDS=0
+    # Emptied here, not only by the child's redirect: the loop below may run
+    # before the child has truncated the file and would read the last server's line.
+    : >"$out/server.out"
     taskset -c "$cpus" "$binary" "$@" --listen 127.0.0.1:0 >"$out/server.out" 2>"$out/server.err" &
     server_pid=$!
     for _ in $(seq 200); do
