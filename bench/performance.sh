@@ -57,7 +57,9 @@ SYSCALL_CONNECTIONS=${SYSCALL_CONNECTIONS:-2000}
 OURS="--threads 1 --log-level warn --max-connections 20000"
 VARIANTS=${VARIANTS:-"epoll=$B/echo-server --engine epoll $OURS;uring=$B/echo-server --engine uring $OURS"}
 out=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
+# traced_pid: a server under strace (syscalls), which strace's own end would leave running.
+traced_pid=""
+trap 'kill $traced_pid $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
