@@ -2,8 +2,15 @@
 # Reproduces docs/performance.md (a Release build first:
 # cmake --preset release && cmake --build --preset release).
 #   bench/performance.sh pingpong   64-byte ping-pong, 50 and 1000 connections
-#   bench/performance.sh stream     bulk streams (64 KiB writes), 1 and 8 connections
-#   bench/performance.sh churn      connect, echo 64 bytes, close; 8 at a time
+#   bench/performance.sh stream     bulk streams (64 KiB writes), 1 and 8 connections:
+#                                   server capacity, echo-bench --stream --discard (the
+#                                   echo is counted, dropped in the kernel, not verified);
+#                                   STREAM_VERIFY=1: verified instead (stream1_verified,
+#                                   stream8_verified: the load generator's core caps them)
+#   bench/performance.sh churn      connect, echo 64 bytes, close; 8 at a time, spread
+#                                   over CHURN_SOURCES; also echo-bench's own CPU
+#   bench/performance.sh syscalls   each variant under strace -c -f for SYSCALL_CONNECTIONS
+#                                   churn connections: system calls per connection
 #   bench/performance.sh idle       server RSS per idle connection, 1,000 -> 10,000
 #   bench/performance.sh latency    p50/p99/p99.9, open loop at half the lowest
 #                                   closed-loop maximum of the variants (50 x 64 B)
@@ -11,12 +18,13 @@
 #                                   UNPINNED_THREADS (2) server and echo-bench threads
 #   bench/performance.sh capacity   CAPACITY (19000) held connections: server RSS and
 #                                   kernel memory per connection (slow: not in all)
-#   bench/performance.sh all        all but capacity, in that order
+#   bench/performance.sh all        all but capacity, in that order (syscalls last)
 # The server runs one event loop pinned to core 0, echo-bench one thread pinned
 # to core 1 (except in unpinned). VARIANTS lists the servers to compare,
 # "label=command;..." (each command gets --listen 127.0.0.1:0 and must print
 # "listening on ADDR:PORT"; default: this build's epoll and uring engines, with
-# $OURS below); the first is the baseline of the ratios. ROUNDS (default 5;
+# $OURS below). BASELINE=LABEL: the variant the summary's ratios are against
+# (default: the first). ROUNDS (default 5;
 # capacity: 1) alternating rounds; each run starts a fresh server. Everything
 # goes to 127.0.0.0/8; every run is bounded (by its duration or timeouts).
 # RESULTS=FILE keeps every round's record there too (one line per run: WORKLOAD
@@ -38,11 +46,20 @@ UNPINNED_THREADS=${UNPINNED_THREADS:-2}
 # the descriptor limit, 20,000 here: at most about 19,990), and their sources.
 CAPACITY=${CAPACITY:-19000}
 CAPACITY_SOURCES=${CAPACITY_SOURCES:-127.0.0.2-127.0.0.5}
+# stream: 1 = verify every echoed byte (the load generator's cost) instead of --discard.
+STREAM_VERIFY=${STREAM_VERIFY:-0}
+# churn: echo-bench's source addresses. With one source the connects' port search
+# walks the client's TIME_WAIT sockets (bench/results/2026-12-01-churn-cap/).
+CHURN_SOURCES=${CHURN_SOURCES:-127.0.0.2-127.0.0.254}
+# syscalls: churn connections per variant under strace.
+SYSCALL_CONNECTIONS=${SYSCALL_CONNECTIONS:-2000}
 # Our server's settings for every run: one event loop, no per-connection logs.
 OURS="--threads 1 --log-level warn --max-connections 20000"
 VARIANTS=${VARIANTS:-"epoll=$B/echo-server --engine epoll $OURS;uring=$B/echo-server --engine uring $OURS"}
 out=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
+# traced_pid: a server under strace (syscalls), which strace's own end would leave running.
+traced_pid=""
+trap 'kill $traced_pid $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
@@ -78,12 +95,31 @@ bench() { bench_for "$SECONDS_PER_RUN" "$@"; }
 bench_for() {
   local seconds=$1
   shift
-  taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 -w 1s -d "${seconds}s" --json "$@"
+  checked taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 -w 1s -d "${seconds}s" --json "$@"
+}
+
+# checked COMMAND... : runs an echo-bench command line and prints its JSON; when
+# it fails, says why on stderr (exit status, error samples) and exits 1, so a
+# workload never ends without a word.
+checked() {
+  local json status=0
+  json=$("$@") || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "performance.sh: $* exited $status: $(echo "$json" | python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+    print(d["errors"], "; ".join(d["error_samples"]))
+except ValueError:
+    print("(no report)")')" >&2
+    exit 1
+  fi
+  echo "$json"
 }
 
 # bench_unpinned ARGS... : echo-bench with UNPINNED_THREADS threads on any CPU
 bench_unpinned() {
-  "$B/echo-bench" "127.0.0.1:$port" -t "$UNPINNED_THREADS" -w 1s -d "${SECONDS_PER_RUN}s" --json "$@"
+  checked "$B/echo-bench" "127.0.0.1:$port" -t "$UNPINNED_THREADS" -w 1s -d "${SECONDS_PER_RUN}s" --json "$@"
 }
 
 # server_cpu_us BEFORE AFTER JSON : the server's CPU time (user + system, all its
@@ -132,16 +168,25 @@ pingpong() {
   done
 }
 
+# stream: --discard (server capacity) unless STREAM_VERIFY=1. The verifying runs
+# are recorded as streamN_verified, so the two kinds never share a table.
+stream_args() {
+  if [ "$STREAM_VERIFY" = 1 ]; then echo --stream; else echo --stream --discard; fi
+}
+stream_suffix() { if [ "$STREAM_VERIFY" = 1 ]; then echo _verified; fi; }
+
 stream() {
+  local -a args
+  read -r -a args <<<"$(stream_args)"
   for round in $(seq "$ROUNDS"); do
     for connections in 1 8; do
       for v in "${variants[@]}"; do
         start_variant "$v"
         before=$(cpu_ticks "$server_pid")
-        json=$(bench --stream -c "$connections" -s 64K)
+        json=$(bench "${args[@]}" -c "$connections" -s 64K)
         after=$(cpu_ticks "$server_pid")
         stop_server
-        record "stream$connections" "$(label "$v")" "$round" \
+        record "stream$connections$(stream_suffix)" "$(label "$v")" "$round" \
           "mb_per_s=$(echo "$json" | json_field '["mb_per_s_received"]')" \
           "server_cpu_s_per_gb=$(server_cpu_s_per_gb "$before" "$after" "$json")"
       done
@@ -149,43 +194,141 @@ stream() {
   done
 }
 
+# churn: echo-bench --reconnect, 8 connections at a time, one thread on core 1,
+# bound to CHURN_SOURCES round robin. Besides the server's CPU per connection it
+# records echo-bench's (bench_cpu_us_per_conn) and how busy its core was
+# (bench_cpu_share, CPU seconds / wall seconds): near 1.0 means the load
+# generator, not the server, set the rate. On loopback the client's core also
+# runs the handshake of the server's side (the SYN and the final ACK are
+# processed in the sending core's softirq), so a lean server's core is the
+# less busy one: compare the CPU per connection, not only the rate.
 churn() {
+  local start end
   for round in $(seq "$ROUNDS"); do
     for v in "${variants[@]}"; do
       start_variant "$v"
       before=$(cpu_ticks "$server_pid")
-      json=$(bench --reconnect -c 8 -s 64)
+      start=$(date +%s.%N)
+      json=$(checked run_timed "$out/bench-cpu" taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 -w 1s \
+        -d "${SECONDS_PER_RUN}s" --json --reconnect -c 8 -s 64 --source "$CHURN_SOURCES")
+      end=$(date +%s.%N)
       after=$(cpu_ticks "$server_pid")
       stop_server
       record churn "$(label "$v")" "$round" \
         "conn_per_s=$(echo "$json" | json_field '["connections_per_s"]')" \
-        "server_cpu_us_per_conn=$(server_cpu_us "$before" "$after" "$json")"
+        "server_cpu_us_per_conn=$(server_cpu_us "$before" "$after" "$json")" \
+        "bench_cpu_us_per_conn=$(bench_cpu_us_per_conn "$(cat "$out/bench-cpu")" "$json")" \
+        "bench_cpu_share=$(python3 -c "print(round($(cat "$out/bench-cpu") / ($end - $start), 2))")"
     done
   done
 }
 
+# bench_cpu_us_per_conn CPU_SECONDS JSON : echo-bench's CPU per connection (the
+# warm-up's connections counted in, as server_cpu_us does)
+bench_cpu_us_per_conn() {
+  echo "$2" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+conns = d['connections_completed'] * (d['warmup_s'] + d['window_s']) / max(d['window_s'], 1e-9)
+print(round($1 / max(conns, 1) * 1e6, 1))"
+}
+
+# syscalls: each variant's server under strace -c -f (server on core 0), first
+# started and stopped with no client (the baseline: start-up, idle waits,
+# shutdown), then serving SYSCALL_CONNECTIONS churn connections (echo-bench
+# --reconnect -c 8 -s 64 -m N from core 1, CHURN_SOURCES). Records, per
+# connection, (calls in the churn run - calls in the baseline) / connections
+# established (N or a few more) of every system call: the waits (epoll_wait, epoll_pwait, io_uring_enter, ...) as
+# wait_NAME, everything else by its name, and their sums (outside_wait,
+# waits). strace slows the server several times over; the counts, not the
+# times, are the result. One round (ROUNDS does not repeat it: counts barely vary).
+syscalls() {
+  command -v strace >/dev/null || { echo "syscalls: strace is not installed (scripts/install-deps.sh)" >&2; exit 1; }
+  local v fields connections
+  for v in "${variants[@]}"; do
+    start_traced "$v" "$out/strace-baseline.txt"
+    stop_traced
+    start_traced "$v" "$out/strace-churn.txt"
+    checked timeout 300 taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 --json --reconnect \
+      -c 8 -s 64 -m "$SYSCALL_CONNECTIONS" --source "$CHURN_SOURCES" >"$out/syscalls.json"
+    stop_traced
+    # Per connection the server accepted: echo-bench may open a few more than N
+    # (the slots that were connecting when the budget ran out).
+    connections=$(json_field '["connections_established"]' <"$out/syscalls.json")
+    fields=$(python3 bench/tools/strace_counts.py "$out/strace-churn.txt" "$out/strace-baseline.txt" \
+      "$connections")
+    # shellcheck disable=SC2086  # fields: NAME=VALUE words
+    record syscalls "$(label "$v")" 1 "connections=$connections" $fields
+  done
+}
+
+# start_traced VARIANT FILE : the variant's server under strace -c -f -o FILE on
+# core 0; $server_pid is strace's, $traced_pid the server's.
+start_traced() {
+  local -a cmd
+  read -r -a cmd <<<"$(command_of "$1")"
+  start_server_bin 0 strace -c -f -o "$2" "${cmd[@]}"
+  traced_pid=$(pgrep -P "$server_pid" | head -1)
+  [ -n "$traced_pid" ] || { echo "syscalls: no traced server under strace $server_pid" >&2; exit 1; }
+}
+
+# stop_traced : SIGTERM to the server (strace writes its summary when it exits)
+stop_traced() {
+  kill -TERM "$traced_pid" 2>/dev/null || true
+  wait "$server_pid" || true
+}
+
+# idle: RSS before any connection and at each of IDLE_COUNTS (1,000 then 10,000
+# held idle); bytes_per_conn is the growth from the first count to the last.
+# echo-server's default --max-connections is 10,000 and it holds exactly that
+# many (it stops accepting at the limit: a 10,001st would wait in the backlog
+# and idle_connections.py would time out), so for an echo-server command without
+# --max-connections no count goes above 10,000: a larger one is lowered to it
+# (the record's last_count says which was used).
 idle() {
-  local last=${IDLE_COUNTS##*,} first=${IDLE_COUNTS%%,*}
+  local counts last first
   for round in $(seq "$ROUNDS"); do
     for v in "${variants[@]}"; do
+      counts=$(idle_counts_for "$v")
+      last=${counts##*,} first=${counts%%,*}
+      [ "$first" != "$last" ] || { echo "idle: $(label "$v"): counts $counts: need two" >&2; exit 1; }
       start_variant "$v"
       local start_rss
       start_rss=$(rss_kib "$server_pid")
-      coproc HOLD { python3 bench/tools/idle_connections.py "127.0.0.1:$port" "$IDLE_COUNTS" --hold 120; }
+      coproc HOLD { python3 bench/tools/idle_connections.py "127.0.0.1:$port" "$counts" --hold 120; }
+      # Bash unsets HOLD and HOLD_PID once the client exits: keep them now.
+      # shellcheck disable=SC2153  # HOLD_PID: set by coproc
+      local hold_in=${HOLD[0]} hold_out=${HOLD[1]} hold_pid=$HOLD_PID
       declare -A rss=()
-      while read -r -u "${HOLD[0]}" word count; do
+      while read -r -u "$hold_in" word count; do
         [ "$word" = ready ] || continue
         rss[$count]=$(rss_kib "$server_pid")
-        echo >&"${HOLD[1]}"
+        echo >&"$hold_out" || true
         [ "$count" = "$last" ] && break
       done
-      wait "$HOLD_PID" || { echo "idle_connections failed" >&2; exit 1; }
+      wait "$hold_pid" || { echo "idle: $(label "$v"): idle_connections.py failed" >&2; exit 1; }
       stop_server
       record idle "$(label "$v")" "$round" \
         "rss_start_kib=$start_rss" "rss_${first}_kib=${rss[$first]}" "rss_${last}_kib=${rss[$last]}" \
-        "bytes_per_conn=$(((rss[$last] - rss[$first]) * 1024 / (last - first)))"
+        "bytes_per_conn=$(((rss[$last] - rss[$first]) * 1024 / (last - first)))" "last_count=$last"
     done
   done
+}
+
+# The default limit of echo-server's --max-connections.
+SERVER_DEFAULT_MAX_CONNECTIONS=10000
+
+# idle_counts_for VARIANT : IDLE_COUNTS, each at most the default limit when the
+# variant is an echo-server without --max-connections
+idle_counts_for() {
+  local cmd
+  cmd=$(command_of "$1")
+  if [[ $cmd == *echo-server* && $cmd != *--max-connections* ]]; then
+    echo "$IDLE_COUNTS" | tr ',' '\n' | awk -v cap="$SERVER_DEFAULT_MAX_CONNECTIONS" \
+      '{print ($1 > cap ? cap : $1)}' | uniq | paste -sd,
+  else
+    echo "$IDLE_COUNTS"
+  fi
 }
 
 # latency: each round first finds every variant's maximum (closed-loop ping-pong,
@@ -228,6 +371,7 @@ latency() {
 # e.g. one that picks its own thread count, runs as is).
 unpinned() {
   local cpus before after json v
+  local -a args
   cpus=$(all_cpus)
   for round in $(seq "$ROUNDS"); do
     for v in "${variants[@]}"; do
@@ -245,10 +389,11 @@ unpinned() {
     for v in "${variants[@]}"; do
       start_variant "$v" "$cpus" "$UNPINNED_THREADS"
       before=$(cpu_ticks "$server_pid")
-      json=$(bench_unpinned --stream -c 8 -s 64K)
+      read -r -a args <<<"$(stream_args)"
+      json=$(bench_unpinned "${args[@]}" -c 8 -s 64K)
       after=$(cpu_ticks "$server_pid")
       stop_server
-      record stream8_unpinned "$(label "$v")" "$round" \
+      record "stream8_unpinned$(stream_suffix)" "$(label "$v")" "$round" \
         "mb_per_s=$(echo "$json" | json_field '["mb_per_s_received"]')" \
         "server_cpu_s_per_gb=$(server_cpu_s_per_gb "$before" "$after" "$json")"
     done
@@ -338,20 +483,44 @@ capacity_median() {
   grep "^capacity $(label "$1") " "$out/results" | tr ' ' '\n' | sed -n "s/^$2=//p" | median
 }
 
+# the baseline of the ratios: BASELINE when it names a variant, else the first
+baseline_label() {
+  local v
+  for v in "${variants[@]}"; do
+    [ "$(label "$v")" = "${BASELINE:-}" ] && { echo "$BASELINE"; return; }
+  done
+  label "${variants[0]}"
+}
+
 summary() {
-  echo "# medians of $ROUNDS rounds; ratio = variant / $(label "${variants[0]}")"
-  for workload in $(awk '{print $1}' "$out/results" | uniq | sort -u); do
+  local baseline
+  baseline=$(baseline_label)
+  echo "# medians of $ROUNDS rounds; ratio = variant / $baseline"
+  [ -s "$out/results" ] || return 0
+  # shellcheck disable=SC2013  # workload names, one a line
+  for workload in $(awk '$1 != "syscalls" {print $1}' "$out/results" | uniq | sort -u); do
     for field in $(grep "^$workload " "$out/results" | head -1 | tr ' ' '\n' | grep = | grep -v '^round=' | cut -d= -f1); do
-      base=""
       line="$workload $field"
+      base=$(field_median "$workload" "$baseline" "$field")
       for v in "${variants[@]}"; do
-        m=$(grep "^$workload $(label "$v") " "$out/results" | tr ' ' '\n' | sed -n "s/^$field=//p" | median)
-        [ -z "$base" ] && base=$m
-        line+="  $(label "$v")=$m ($(python3 -c "print(f'{$m/$base:.2f}' if $base else '-')"))"
+        m=$(field_median "$workload" "$(label "$v")" "$field")
+        [ -n "$m" ] || continue
+        line+="  $(label "$v")=$m ($(python3 -c "print(f'{$m/$base:.2f}' if '$base' and float('$base') else '-')"))"
       done
       echo "$line"
     done
   done
+  if grep -q "^syscalls " "$out/results"; then
+    echo "# system calls per connection (bench/tools/report.py tabulates them)"
+    grep "^syscalls " "$out/results"
+  fi
+}
+
+# field_median WORKLOAD VARIANT FIELD : the median over the rounds, or nothing
+field_median() {
+  local values
+  values=$(grep "^$1 $2 " "$out/results" | tr ' ' '\n' | sed -n "s/^$3=//p")
+  [ -n "$values" ] && echo "$values" | median
 }
 
 case "${1:-}" in
@@ -362,7 +531,8 @@ case "${1:-}" in
   latency) latency ;;
   unpinned) unpinned ;;
   capacity) capacity ;;
-  all) pingpong; stream; churn; idle; latency; unpinned ;;
+  syscalls) syscalls ;;
+  all) pingpong; stream; churn; idle; latency; unpinned; syscalls ;;
   *) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 2 ;;
 esac
 summary

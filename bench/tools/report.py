@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Turns bench/performance.sh records into results.md and SVG charts.
 
-    bench/tools/report.py RECORDS [OUT_DIR]      (OUT_DIR: RECORDS' folder)
+    bench/tools/report.py [--baseline LABEL] RECORDS [OUT_DIR]   (OUT_DIR: RECORDS' folder)
 
 RECORDS holds one line per run, `WORKLOAD VARIANT round=N NAME=VALUE ...`
 (what performance.sh appends with RESULTS=FILE); blank lines and lines starting
 with `#` are skipped, and so are values that are not numbers. Any workload name
 and any field go: each workload gets a table with a row per variant (in the
-order they first appear; the first is the baseline of the ratios) and the median
-over its rounds of every field, then the headline field's ratio to the baseline,
-its min-max spread and the number of rounds. The headline field is HEADLINE's
-where the workload matches and has it, else the workload's first field.
+order they first appear) and the median over its rounds of every field, then
+the headline field's ratio to the baseline (--baseline LABEL where the workload
+has that variant, else its first), its min-max spread and the number of rounds.
+The headline field is HEADLINE's where the workload matches and has it, else the
+workload's first field. The `syscalls` workload (system calls per connection,
+one call per field) is a table the other way round: a row per system call and a
+column per variant, the waits (wait_NAME) in rows of their own below; no chart.
 
 Charts (gnuplot; its data and script go to OUT_DIR/gnuplot/): per workload a bar
 chart of the headline field, WORKLOAD.svg, and one of its first field whose name
@@ -28,6 +31,7 @@ HEADLINE = {
     "pingpong*": "msg_per_s",
     "stream*": "mb_per_s",
     "churn*": "conn_per_s",
+    "syscalls*": "outside_wait",
     "idle*": "bytes_per_conn",
 }
 
@@ -84,9 +88,10 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def table(workload, variants, runs, fields, headline):
+def table(workload, variants, runs, fields, headline, baseline=None):
     """Markdown lines of the workload's table."""
-    base = median(next(iter(variants.values())).get(headline, []))
+    base_values = variants.get(baseline) or next(iter(variants.values()))
+    base = median(base_values.get(headline, []))
     columns = [headline] + [f for f in fields if f != headline]
     head = ["variant"] + [f"`{f}`" for f in columns]
     head += [f"`{headline}` ratio", f"`{headline}` min–max", "rounds"]
@@ -102,6 +107,37 @@ def table(workload, variants, runs, fields, headline):
         row.append(f"{fmt(min(h))}–{fmt(max(h))}" if h else "–")
         row.append(str(runs[workload, variant]))
         lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def syscalls_table(variants):
+    """Markdown lines: a row per system call (most calls first, summed over the
+    variants), a column per variant; the waits and the sums last."""
+    fields = fields_of(variants)
+    sums = [f for f in ("outside_wait", "waits") if f in fields]
+    waits = [f for f in fields if f.startswith("wait_")]
+    calls = [f for f in fields if f not in sums and f not in waits and f != "connections"]
+
+    def weight(f):
+        return -sum(median(v.get(f, [])) or 0 for v in variants.values())
+
+    names = list(variants)
+    lines = ["| system call, per connection | " + " | ".join(names) + " |",
+             "|---|" + "---:|" * len(names)]
+    for group in (sorted(calls, key=weight), ["outside_wait"] if "outside_wait" in sums else [],
+                  sorted(waits, key=weight), ["waits"] if "waits" in sums else []):
+        for f in group:
+            label = {"outside_wait": "**all but the waits**", "waits": "**waits**"}.get(
+                f, f"`{f[len('wait_'):]}` (wait)" if f.startswith("wait_") else f"`{f}`")
+            row = []
+            for v in variants.values():
+                m = median(v.get(f, []))
+                row.append("–" if m is None else f"{m:.2f}")
+            lines.append(f"| {label} | " + " | ".join(row) + " |")
+    conns = [median(v.get("connections", [])) for v in variants.values()]
+    if any(c is not None for c in conns):
+        lines.append("| connections traced | " + " | ".join(
+            "–" if c is None else f"{c:,.0f}" for c in conns) + " |")
     return lines
 
 
@@ -133,12 +169,20 @@ def chart(out_dir, workload, variants, field, svg):
     ]
 
 
+def baseline_text(baseline):
+    return f"`{baseline}`" if baseline else "the first row"
+
+
 def main():
-    if len(sys.argv) not in (2, 3) or sys.argv[1] in ("-h", "--help"):
+    args = sys.argv[1:]
+    baseline = None
+    if len(args) >= 2 and args[0] == "--baseline":
+        baseline, args = args[1], args[2:]
+    if len(args) not in (1, 2) or args[0] in ("-h", "--help"):
         print(__doc__.split("\n\n")[1].strip(), file=sys.stderr)
         return 2
-    records = sys.argv[1]
-    out_dir = sys.argv[2] if len(sys.argv) == 3 else os.path.dirname(records) or "."
+    records = args[0]
+    out_dir = args[1] if len(args) == 2 else os.path.dirname(records) or "."
     data, runs = read_records(records)
     if not data:
         sys.exit(f"report: no records in {records}")
@@ -159,6 +203,9 @@ def main():
         fields = fields_of(variants)
         if not fields:
             continue
+        if fnmatch.fnmatch(workload, "syscalls*"):
+            sections.append((workload, None, syscalls_table(variants), []))
+            continue
         headline = headline_of(workload, fields)
         charted = [headline] + [f for f in fields if "cpu" in f][:1]
         svgs = []
@@ -166,7 +213,8 @@ def main():
             svg = f"{workload}.svg" if field == headline else f"{workload}-{field}.svg"
             script += chart(out_dir, workload, variants, field, svg)
             svgs.append(svg)
-        sections.append((workload, headline, table(workload, variants, runs, fields, headline), svgs))
+        sections.append(
+            (workload, headline, table(workload, variants, runs, fields, headline, baseline), svgs))
 
     gp = os.path.join("gnuplot", "charts.gp")
     with open(os.path.join(out_dir, gp), "w", encoding="utf-8") as f:
@@ -185,13 +233,21 @@ def main():
         "",
         "Medians over the rounds of each variant (every run: `records.txt`; the",
         "machine: `machine.txt`). The headline field is in the first column;",
-        "ratio = the variant's headline median / the first row's.",
+        f"ratio = the variant's headline median / {baseline_text(baseline)}'s.",
         "",
     ]
     if note:
         md += [note, ""]
     for workload, headline, lines, svgs in sections:
-        md += [f"## {workload}", "", f"Headline: `{headline}`.", "", *lines, ""]
+        intro = (f"Headline: `{headline}`." if headline else
+                 "System calls per connection under `strace -c -f` (a churn run minus a run "
+                 "with no client), outside the waits, then the waits.")
+        if fnmatch.fnmatch(workload, "stream*"):
+            intro += (" Echoes verified byte by byte (the load generator's cost)."
+                      if workload.endswith("_verified") else
+                      " Server capacity: `echo-bench --stream --discard`, the echo counted"
+                      " and dropped in the kernel, not verified.")
+        md += [f"## {workload}", "", intro, "", *lines, ""]
         for svg in svgs:
             if os.path.exists(os.path.join(out_dir, svg)):
                 md += [f"![]({svg})", ""]

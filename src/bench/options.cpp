@@ -177,6 +177,10 @@ ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out,
       app.add_flag("--stream", stream, "Write continuously while reading; report MB/s each way");
   auto* reconnect_flag =
       app.add_flag("--reconnect", reconnect, "Connect, echo one message, close, repeat");
+  bool discard = false;
+  app.add_flag("--discard", discard,
+               "With --stream: drop echoed bytes in the kernel, count them, do not verify them "
+               "(server capacity)");
   rate->excludes(stream_flag)->excludes(reconnect_flag);
   stream_flag->excludes(reconnect_flag);
   std::string timeout_text = "5s";
@@ -230,6 +234,9 @@ ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out,
   }
   if (options.mode == Mode::stream && options.messages != 0)
     return usage_error("--stream measures bytes, not messages: use --duration");
+  if (discard && options.mode != Mode::stream)
+    return usage_error("--discard needs --stream (only a stream's echo can go unchecked)");
+  options.discard = discard;
 
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   options.threads = std::min(threads, options.connections);

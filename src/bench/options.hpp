@@ -39,6 +39,10 @@ struct Options {
   net::Address target;
   std::string target_text;
   Mode mode = Mode::closed_loop;
+  // --stream --discard: received bytes are dropped in the kernel (recv with
+  // MSG_TRUNC, no copy) and only counted, so the load generator's core is not
+  // spent checking them; the report says they were not verified.
+  bool discard = false;
   std::size_t connections = 10;
   SizeRange size;
   std::size_t pipeline = 1;

@@ -51,7 +51,7 @@ struct WorkerStats {
   Histogram connect_latency;  // --reconnect: connect() to writable
   std::uint64_t messages = 0;
   std::uint64_t bytes_sent = 0;             // in the window
-  std::uint64_t bytes_received = 0;         // in the window, verified
+  std::uint64_t bytes_received = 0;         // in the window, verified (unless --discard)
   std::uint64_t connections_completed = 0;  // --reconnect cycles in the window
   std::uint64_t connections_established = 0;
   std::uint64_t unfinished_messages = 0;  // still outstanding when the drain gave up

@@ -91,6 +91,30 @@ TEST(BenchCli, TextReportAndHistogramFile) {
   EXPECT_NE(hgrm.str().find("Total count    =          500]"), std::string::npos) << hgrm.str();
 }
 
+TEST(BenchCli, DiscardStreamSaysItDidNotVerify) {
+  FaultyServer server(Fault::none);
+  const auto json = run_bench(
+      {target(server.port()), "-c", "2", "-d", "300ms", "--stream", "--discard", "--json"});
+  ASSERT_EQ(json.exit_code, kExitOk) << json.out << json.err;
+  const auto report = nlohmann::json::parse(json.out);
+  EXPECT_EQ(report["discard"], true);
+  EXPECT_EQ(report["verified"], false);
+  EXPECT_GT(report["bytes_received"].get<std::uint64_t>(), 0u);
+
+  const auto text =
+      run_bench({target(server.port()), "-c", "2", "-d", "300ms", "--stream", "--discard"});
+  ASSERT_EQ(text.exit_code, kExitOk) << text.out << text.err;
+  EXPECT_NE(text.out.find("received (counted, not verified)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("counted, not checked"), std::string::npos) << text.out;
+
+  const auto verifying =
+      run_bench({target(server.port()), "-c", "2", "-d", "300ms", "--stream", "--json"});
+  ASSERT_EQ(verifying.exit_code, kExitOk) << verifying.out << verifying.err;
+  const auto verified = nlohmann::json::parse(verifying.out);
+  EXPECT_EQ(verified["discard"], false);
+  EXPECT_EQ(verified["verified"], true);
+}
+
 TEST(BenchCli, MismatchExitsOne) {
   FaultyServer server(Fault::flip_byte);
   const auto run = run_bench({target(server.port()), "-c", "2", "-m", "300", "--json"});
@@ -122,6 +146,9 @@ TEST(BenchCli, UsageErrorsAreOneLineAndExitTwo) {
       {"127.0.0.1:7", "--duration", "1s", "--messages", "5"},
       {"127.0.0.1:7", "--rate", "100", "--stream"},
       {"127.0.0.1:7", "--stream", "--reconnect"},
+      {"127.0.0.1:7", "--discard"},
+      {"127.0.0.1:7", "--discard", "--reconnect"},
+      {"127.0.0.1:7", "--discard", "--rate", "100"},
       {"127.0.0.1:7", "--timeout", "0"},
       {"127.0.0.1:7", "--source", "127.0.0.9-127.0.0.1"},
       {"[::1]:7", "--source", "127.0.0.1"},

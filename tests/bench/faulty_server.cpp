@@ -102,6 +102,7 @@ void FaultyServer::serve() {
           const bool past_fault = client.offset >= fault_offset_bytes_;
           if (fault_ == Fault::drop_byte && at_fault) continue;
           if (fault_ == Fault::flip_byte && at_fault) byte = static_cast<char>(~byte);
+          if (fault_ == Fault::duplicate_byte && at_fault) client.pending.push_back(byte);
           if (fault_ == Fault::reset && past_fault) {
             const linger abort_on_close{1, 0};
             ::setsockopt(client.fd.get(), SOL_SOCKET, SO_LINGER, &abort_on_close,

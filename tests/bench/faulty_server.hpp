@@ -15,13 +15,14 @@ namespace echo::bench::test {
 using namespace std::chrono_literals;
 
 enum class Fault {
-  none,         // a correct echo server
-  drop_byte,    // leaves out the byte at stream offset fault_offset of every connection
-  flip_byte,    // inverts the byte at fault_offset
-  reset,        // once fault_offset bytes arrived: close with SO_LINGER 0 (RST)
-  stall,        // echoes the first fault_offset bytes, then reads but echoes nothing
-  close_early,  // echoes the first fault_offset bytes, then sends FIN (keeps reading)
-  hold_once,    // once fault_offset bytes arrived in all: neither reads nor writes for `hold`
+  none,            // a correct echo server
+  drop_byte,       // leaves out the byte at stream offset fault_offset of every connection
+  flip_byte,       // inverts the byte at fault_offset
+  reset,           // once fault_offset bytes arrived: close with SO_LINGER 0 (RST)
+  stall,           // echoes the first fault_offset bytes, then reads but echoes nothing
+  close_early,     // echoes the first fault_offset bytes, then sends FIN (keeps reading)
+  hold_once,       // once fault_offset bytes arrived in all: neither reads nor writes for `hold`
+  duplicate_byte,  // echoes the byte at fault_offset twice: one byte more than was sent
 };
 
 class FaultyServer {

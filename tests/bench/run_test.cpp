@@ -185,6 +185,69 @@ TEST(BenchRun, RefusedEverywhereMeansCouldNotConnect) {
   EXPECT_EQ(result.stats.connections_established, 0u);
 }
 
+Options discard_stream_for(std::uint16_t port) {
+  auto options = options_for(port);
+  options.mode = Mode::stream;
+  options.discard = true;
+  options.messages = 0;
+  options.duration = 300ms;
+  return options;
+}
+
+TEST(BenchRun, DiscardStreamCountsWithoutVerifying) {
+  FaultyServer server(Fault::none);
+  const auto result = run_benchmark(discard_stream_for(server.port()));
+  expect_clean(result);
+  EXPECT_GT(result.stats.bytes_received, 0u);
+  EXPECT_GT(result.stats.bytes_sent, 0u);
+}
+
+// Not verified means a changed byte goes through: the price of --discard.
+TEST(BenchRun, DiscardStreamDoesNotSeeAFlippedByte) {
+  FaultyServer server(Fault::flip_byte, 10);
+  const auto result = run_benchmark(discard_stream_for(server.port()));
+  expect_clean(result);
+  EXPECT_GT(result.stats.bytes_received, 0u);
+}
+
+// The server echoes exactly 100,000 bytes of each stream, then FIN: the count is
+// exact, and the EOF with bytes outstanding is a short echo, as when verifying.
+TEST(BenchRun, DiscardStreamCountsExactlyWhatWasEchoedAndSeesAShortEcho) {
+  constexpr std::uint64_t kEchoedBytes = 100'000;
+  FaultyServer server(Fault::close_early, kEchoedBytes);
+  auto options = discard_stream_for(server.port());
+  options.duration = 10s;  // ended by the EOFs long before
+  const auto result = run_benchmark(options);
+  expect_only(result, ErrorKind::short_echo, kConnections);
+  EXPECT_EQ(result.stats.bytes_received, kConnections * kEchoedBytes);
+  EXPECT_NE(result.stats.error_samples[0].find("EOF after 100000 of "), std::string::npos)
+      << result.stats.error_samples[0];
+}
+
+TEST(BenchRun, DiscardStreamSeesResetsStallsAndExtraBytes) {
+  {
+    FaultyServer server(Fault::reset, 10'000);
+    auto options = discard_stream_for(server.port());
+    options.duration = 10s;
+    expect_only(run_benchmark(options), ErrorKind::reset, kConnections);
+  }
+  {
+    FaultyServer server(Fault::stall, 10'000);
+    auto options = discard_stream_for(server.port());
+    options.duration = 10s;
+    options.timeout = 300ms;
+    expect_only(run_benchmark(options), ErrorKind::timeout, kConnections);
+  }
+  {
+    // One byte more than was sent shows once the drain has read everything.
+    FaultyServer server(Fault::duplicate_byte, 10);
+    const auto result = run_benchmark(discard_stream_for(server.port()));
+    expect_only(result, ErrorKind::mismatch, kConnections);
+    EXPECT_NE(result.stats.error_samples[0].find("1 bytes more than were sent"), std::string::npos)
+        << result.stats.error_samples[0];
+  }
+}
+
 // The server holds every echo for 200 ms once. Open loop measures each message
 // from when it was due, so the messages scheduled during the stall carry it: the
 // tail shows it. Closed loop sends nothing while it waits, so only the one

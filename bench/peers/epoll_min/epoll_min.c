@@ -2,15 +2,20 @@
 //
 // The least an echo server can do on Linux and still be correct: one
 // edge-triggered epoll loop per thread, each with its own SO_REUSEPORT listener
-// (so the loops share nothing), one static 64 KiB buffer per loop, non-blocking
-// sockets. On readiness it reads until EAGAIN, writing back each read at once.
+// (so the loops share nothing), one 64 KiB buffer per loop (--buffer-size),
+// non-blocking sockets. On readiness it reads until EAGAIN, writing back each read at once.
 // A short write keeps the unsent tail in a per-connection heap buffer and stops
 // reading that connection until the tail has gone out (EPOLLOUT), so no byte is
 // dropped or reordered and memory per connection stays bounded. EOF or an error
 // closes the connection. SIGINT/SIGTERM: exit 0 (the kernel closes the sockets).
 //
 // Build: gcc -std=c11 -O2 -pthread epoll_min.c -o epoll-min
-// Usage: epoll-min [--listen HOST:PORT] [--threads N]
+// Usage: epoll-min [--listen HOST:PORT] [--threads N] [--buffer-size BYTES]
+//   --buffer-size: the loop's read buffer, 64 KiB by default; K/KiB and M/MiB
+//   suffixes (16K is the yardstick: one 16 KiB buffer per loop).
+//   --spin-per-connection-us N: busy-wait N microseconds after each accept, an
+//   artificial per-connection cost for checking that a churn benchmark sees
+//   the server's cost (bench/results/2026-12-01-churn-cap/); default 0.
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,13 +31,30 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
-#define BUFFER_SIZE (64 * 1024)
+#define DEFAULT_BUFFER_SIZE (64 * 1024)
+#define MAX_BUFFER_SIZE (64 * 1024 * 1024)
 #define MAX_EVENTS 256
 #define MAX_THREADS 1024
 
-static const char usage[] = "usage: epoll-min [--listen HOST:PORT] [--threads N]";
+static const char usage[] =
+    "usage: epoll-min [--listen HOST:PORT] [--threads N] [--buffer-size BYTES]\n"
+    "                 [--spin-per-connection-us N]";
+
+// Bytes each loop reads at a time; set once by main before the loops start.
+static size_t buffer_size = DEFAULT_BUFFER_SIZE;
+// Microseconds of busy-waiting after each accept; set once by main.
+static long spin_per_connection_us = 0;
+
+static void spin_for_us(long us) {
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  do {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+  } while ((now.tv_sec - start.tv_sec) * 1000000L + (now.tv_nsec - start.tv_nsec) / 1000L < us);
+}
 
 struct conn {
   int fd;
@@ -77,6 +99,23 @@ static socklen_t parse_address(const char *text, struct sockaddr_storage *out) {
   a4->sin_family = AF_INET;
   a4->sin_port = htons((unsigned short)port);
   return sizeof *a4;
+}
+
+// BYTES with an optional K/KiB or M/MiB suffix, 1 to 64 MiB.
+static size_t parse_bytes(const char *text) {
+  char *end;
+  unsigned long long n = strtoull(text, &end, 10);
+  unsigned long long scale = 1;
+  if (strcmp(end, "K") == 0 || strcmp(end, "KiB") == 0 || strcmp(end, "k") == 0) {
+    scale = 1024;
+  } else if (strcmp(end, "M") == 0 || strcmp(end, "MiB") == 0) {
+    scale = 1024 * 1024;
+  } else if (*end != '\0') {
+    usage_error("bad buffer size", text);
+  }
+  if (end == text || text[0] == '-' || n == 0 || n > MAX_BUFFER_SIZE / scale)
+    usage_error("bad buffer size (1 to 64M)", text);
+  return (size_t)(n * scale);
 }
 
 static int make_listener(const struct sockaddr_storage *addr, socklen_t len) {
@@ -157,7 +196,7 @@ static void on_ready(struct conn *c, uint32_t events, char *buf) {
     if (r == 0) return;  // still blocked: wait for the next EPOLLOUT edge
   }
   for (;;) {
-    ssize_t n = recv(c->fd, buf, BUFFER_SIZE, 0);
+    ssize_t n = recv(c->fd, buf, buffer_size, 0);
     if (n > 0) {
       int r = write_or_keep(c, buf, (size_t)n);
       if (r < 0) break;
@@ -183,6 +222,7 @@ static void accept_all(int epfd, int listener) {
       if (errno != EAGAIN) perror("epoll-min: accept");  // e.g. EMFILE
       return;
     }
+    if (spin_per_connection_us > 0) spin_for_us(spin_per_connection_us);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // like the project's server
     struct conn *c = calloc(1, sizeof *c);
@@ -202,7 +242,8 @@ static void accept_all(int epfd, int listener) {
 }
 
 static void *run_loop(void *arg) {
-  static _Thread_local char buffer[BUFFER_SIZE];  // one per loop, shared by its connections
+  char *buffer = malloc(buffer_size);  // one per loop, shared by its connections
+  if (!buffer) die("malloc");
   int listener = (int)(intptr_t)arg;
   int epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) die("epoll_create1");
@@ -252,13 +293,22 @@ int main(int argc, char **argv) {
       puts(usage);
       return 0;
     }
-    if (!IS("-l") && !IS("--listen") && !IS("-t") && !IS("--threads")) usage_error("unknown argument", arg);
+    if (!IS("-l") && !IS("--listen") && !IS("-t") && !IS("--threads") && !IS("--buffer-size") &&
+        !IS("--spin-per-connection-us"))
+      usage_error("unknown argument", arg);
     if (!value) {
       if (i + 1 >= argc) usage_error("missing value for", arg);
       value = argv[++i];
     }
     if (IS("-l") || IS("--listen")) {
       listen_text = value;
+    } else if (IS("--buffer-size")) {
+      buffer_size = parse_bytes(value);
+    } else if (IS("--spin-per-connection-us")) {
+      char *end;
+      long n = strtol(value, &end, 10);
+      if (*value == '\0' || *end != '\0' || n < 0 || n > 1000000) usage_error("bad microseconds", value);
+      spin_per_connection_us = n;
     } else {
       char *end;
       long n = strtol(value, &end, 10);
