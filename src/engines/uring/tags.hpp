@@ -20,6 +20,7 @@ enum class TagKind : std::uint8_t {
   discard,   // poll for input to discard after our FIN, during the drain
   ready,     // poll (in or out) of a bulk stream the loop pumps itself (splice)
   cancel,    // an ASYNC_CANCEL: its own completion carries nothing to do
+  parking,   // poll of the loop's epoll set of parked connections (parking.hpp)
 };
 
 constexpr std::uint32_t kGenerationMask = 0x00FF'FFFF;
