@@ -53,6 +53,11 @@ STREAM_VERIFY=${STREAM_VERIFY:-0}
 CHURN_SOURCES=${CHURN_SOURCES:-127.0.0.2-127.0.0.254}
 # syscalls: churn connections per variant under strace.
 SYSCALL_CONNECTIONS=${SYSCALL_CONNECTIONS:-2000}
+# capacity: seconds the connections stay idle between "ready" and the peak
+# snapshot, past the uring engine's parking threshold (1 s; a connection parks
+# after 1 to 2 s of silence: engines/uring/parking.hpp), so that what is
+# measured is an idle connection's steady state.
+CAPACITY_SETTLE_SECONDS=${CAPACITY_SETTLE_SECONDS:-3}
 # Our server's settings for every run: one event loop, no per-connection logs.
 OURS="--threads 1 --log-level warn --max-connections 20000"
 VARIANTS=${VARIANTS:-"epoll=$B/echo-server --engine epoll $OURS;uring=$B/echo-server --engine uring $OURS"}
@@ -404,7 +409,8 @@ unpinned() {
 # round robin from CAPACITY_SOURCES (bind before connect) by one client process
 # (bench/tools/idle_connections.py on core 1; each connection echoes 64 bytes,
 # verified, then stays idle; closed with RST so no TIME_WAIT lingers into the
-# next run). Before the first and with all open: the server's RSS and the
+# next run). Before the first and with all open (and idle for
+# CAPACITY_SETTLE_SECONDS): the server's RSS and the
 # kernel's memory (bench/tools/kernel_memory.py: /proc/slabinfo active_objs x
 # objsize per slab, /proc/net/sockstat TCP mem and inuse, /proc/meminfo Slab).
 # On loopback each connection is two sockets on this machine (client's and
@@ -439,6 +445,7 @@ capacity() {
         kill "$client_pid" 2>/dev/null || true
         exit 1
       fi
+      sleep "$CAPACITY_SETTLE_SECONDS"
       rss_peak=$(rss_kib "$server_pid")
       python3 bench/tools/kernel_memory.py snapshot "$out/kernel-peak.json"
       echo >&"$client_out"

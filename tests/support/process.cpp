@@ -229,6 +229,22 @@ std::size_t Process::count_stderr(const std::string& needle) const {
   return count;
 }
 
+bool Process::wait_for_stderr_count(const std::string& needle, std::size_t count,
+                                    std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::size_t checked = 0;
+  std::size_t found = 0;
+  for (;;) {
+    for (; checked < err_.lines.size(); ++checked) {
+      found += err_.lines[checked].find(needle) != std::string::npos;
+    }
+    if (found >= count) return true;
+    if (err_.closed) return false;
+    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) return false;
+  }
+}
+
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
   std::size_t start = 0;

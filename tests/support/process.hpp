@@ -57,6 +57,10 @@ class Process {
   std::string stderr_text() const;
   // Counts captured stderr lines containing needle.
   std::size_t count_stderr(const std::string& needle) const;
+  // Waits until at least `count` captured stderr lines contain needle; false
+  // if the deadline (or the end of the output) comes first.
+  bool wait_for_stderr_count(const std::string& needle, std::size_t count,
+                             std::chrono::milliseconds timeout);
 
  private:
   struct Stream {

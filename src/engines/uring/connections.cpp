@@ -41,6 +41,9 @@ io_uring_sqe* EventLoop::prepare(std::uint32_t slot, TagKind kind) {
   Connection& c = core_[slot];
   io_uring_sqe* sqe = submissions_.next();
   c.in_flight = kind;
+  // A new operation: not waiting on the recv a sweep saw, nor being parked.
+  c.park_mark = false;
+  c.parking = false;
   io_uring_sqe_set_data64(sqe, make_tag(kind, slot, c.generation));
   return sqe;
 }
@@ -56,6 +59,7 @@ void EventLoop::start_recv(std::uint32_t slot) {
   // first would cost a wake-up. The connection's last recv tells which.
   if (c.recv_waited && poll_first_) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
   c.recv_turn = turn_;
+  parking_.recv_armed();
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = buffers_.group_id();
 }
@@ -171,6 +175,10 @@ void EventLoop::handle_recv(std::uint32_t slot, int result, std::uint32_t flags)
     } else {
       close_connection(slot, reason_for_error(-result), -result);
     }
+    return;
+  }
+  if (result == -ECANCELED && c.parking) {
+    park(slot);  // a sweep found it idle (parking.cpp)
     return;
   }
   if (c.stream.finished()) {
@@ -355,6 +363,7 @@ void EventLoop::handle_descriptor(std::uint32_t slot, int result) {
 }
 
 void EventLoop::flush_for_shutdown(std::uint32_t slot) {
+  leave_parking(slot, false);
   Connection& c = core_[slot];
   // Its send's completion (pumped: its POLLOUT poll's) sends the FIN.
   if (c.stream.pending_bytes() > 0) return;
@@ -372,6 +381,7 @@ void EventLoop::cancel(std::uint64_t tag) {
 }
 
 void EventLoop::close_connection(std::uint32_t slot, CloseReason reason, int error) {
+  leave_parking(slot, true);
   core_.close(slot, reason, error);
   if (core_[slot].in_flight != TagKind::none) {
     // The slot (and the buffer a send reads from) stays reserved until the

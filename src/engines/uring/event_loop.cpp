@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -31,6 +33,8 @@ constexpr unsigned kMinRingTarget = 8;
 constexpr std::uint16_t kBufferGroup = 0;
 // At exit, how long to wait for cancelled operations to report back.
 constexpr auto kExitCancelWait = std::chrono::milliseconds(500);
+// How long a connection's recv waits for input before it is parked (parking.hpp).
+constexpr unsigned kParkAfterMs = 1000;
 
 unsigned buffer_count(std::size_t buffer_bytes) {
   const std::size_t wanted =
@@ -40,13 +44,23 @@ unsigned buffer_count(std::size_t buffer_bytes) {
 
 // For tests: ECHO_URING_RING_ENTRIES makes a ring this small (so the queue
 // fills mid-turn), ECHO_URING_EXIT_WAIT_MS shortens the exit's wait for
-// cancelled operations (so it gives up with some still in flight).
+// cancelled operations (so it gives up with some still in flight),
+// ECHO_URING_PARK_AFTER_MS sets the parking threshold (0: park every recv
+// still waiting one turn after it was submitted).
 unsigned env_or(const char* name, unsigned fallback) {
   const char* text = std::getenv(name);
   if (!text || !*text) return fallback;
   char* end = nullptr;
   const unsigned long value = std::strtoul(text, &end, 10);
   return (end && *end == '\0' && value <= 1u << 16) ? static_cast<unsigned>(value) : fallback;
+}
+
+std::optional<std::chrono::steady_clock::time_point> earliest(
+    std::optional<std::chrono::steady_clock::time_point> a,
+    std::optional<std::chrono::steady_clock::time_point> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
 }
 
 [[noreturn]] void fail_setup(const std::string& what, int error) {
@@ -80,6 +94,10 @@ EventLoop::EventLoop(ServerContext& context, const std::vector<Listener>& listen
     fail_setup("registering the buffer ring", -result);
   }
   files_.init(ring_.get(), config_.max_connections);
+  if (!parking_.init(std::chrono::milliseconds(env_or("ECHO_URING_PARK_AFTER_MS", kParkAfterMs)))) {
+    // Idle connections keep their recvs armed in the ring: more kernel memory, same behaviour.
+    log::event(log::Level::warn, "uring-parking-unavailable", {{"error", std::strerror(errno)}});
+  }
   // Every loop's ring gets the same mode: say it once.
   static std::once_flag logged;
   std::call_once(logged, [this] {
@@ -106,6 +124,7 @@ void EventLoop::run() {
   arm_wake();
   arm_latch();
   set_accepting();
+  if (parking_.enabled()) arm_parking_poll();
   const auto dispatch = [this](std::uint64_t user_data, int result, std::uint32_t flags) {
     handle_completion(user_data, result, flags);
   };
@@ -114,12 +133,14 @@ void EventLoop::run() {
     if (core_.drained()) break;
 
     buffers_.refill();
-    submissions_.submit_and_wait(core_.next_deadline());
+    submissions_.submit_and_wait(
+        earliest(core_.next_deadline(), parking_.next_deadline(core_.now())));
     ++turn_;
     core_.tick();
     submissions_.reap(dispatch);
     core_.expire([this](std::uint32_t slot, CloseReason reason) { close_connection(slot, reason); },
                  [this](std::uint32_t slot) { flush_for_shutdown(slot); });
+    if (parking_.enabled()) sweep_parking();
     set_accepting();
     log::flush();  // the turn's open/close lines in one write
   }
@@ -145,6 +166,8 @@ void EventLoop::exit_loop() {
              {{"ring_target", buffers_.target()}, {"exhausted", buffers_.exhausted_count()}});
   log::event(log::Level::debug, "splice-pipes",
              {{"created", pipes_.created()}, {"lent", pipes_.lent()}});
+  log::event(log::Level::debug, "uring-parking",
+             {{"parked", parking_.parked()}, {"unparked", parking_.unparked()}});
 }
 
 void EventLoop::handle_completion(std::uint64_t user_data, int result, std::uint32_t flags) {
@@ -159,6 +182,9 @@ void EventLoop::handle_completion(std::uint64_t user_data, int result, std::uint
       return;
     case TagKind::latch:
       if (core_.drain_began()) set_accepting();
+      return;
+    case TagKind::parking:
+      handle_parking_poll(result);
       return;
     case TagKind::cancel:
     case TagKind::none:

@@ -32,6 +32,7 @@
 #include "core/timer_list.hpp"
 #include "engines/uring/buffer_ring.hpp"
 #include "engines/uring/file_table.hpp"
+#include "engines/uring/parking.hpp"
 #include "engines/uring/ring.hpp"
 #include "engines/uring/submissions.hpp"
 #include "engines/uring/tags.hpp"
@@ -79,6 +80,11 @@ class EventLoop {
     // O_NONBLOCK set: the first time the loop pumped it as a bulk stream
     // (connections.cpp), which needs splice(2) never to block.
     bool nonblocking : 1 = false;
+    // Parking (parking.hpp): seen waiting on its recv by the last sweep; its
+    // recv cancelled to park it; waiting in the epoll set, nothing in flight.
+    bool park_mark : 1 = false;
+    bool parking : 1 = false;
+    bool parked : 1 = false;
   };
   static_assert(sizeof(Connection) <= 96, "idle connections must stay under 100 bytes");
 
@@ -153,6 +159,15 @@ class EventLoop {
   void close_file(std::uint32_t index);
   BufferPool& spill() noexcept { return kernel_->spill; }
 
+  // parking.cpp
+  void sweep_parking();
+  // The recv that sweep_parking cancelled has reported -ECANCELED.
+  void park(std::uint32_t slot);
+  // Out of the epoll set (close: the socket is about to go, which does that).
+  void leave_parking(std::uint32_t slot, bool close);
+  void arm_parking_poll();
+  void handle_parking_poll(int result);
+
   ServerContext& context_;
   const ServerConfig& config_;
   const std::vector<Listener>& listeners_;
@@ -169,6 +184,7 @@ class EventLoop {
   FileTable files_;
   std::unique_ptr<KernelMemory> kernel_;
   PipePool pipes_;  // the bulk path's pipes (--splice-pipes per loop)
+  ParkingLot parking_;
 
   LoopCore<Connection> core_;
   std::uint8_t turn_ = 0;  // counts loop turns, wrapping (Connection::recv_turn)

@@ -21,6 +21,7 @@ enum class TagKind : std::uint8_t {
   ready,     // poll (in or out) of a bulk stream the loop pumps itself (splice)
   install,   // FIXED_FD_INSTALL: a descriptor for a direct connection's socket
   cancel,    // an ASYNC_CANCEL: its own completion carries nothing to do
+  parking,   // poll of the loop's epoll set of parked connections (parking.hpp)
 };
 
 constexpr std::uint32_t kGenerationMask = 0x00FF'FFFF;
