@@ -350,15 +350,24 @@ void EventLoop::ask_descriptor(std::uint32_t slot) {
 }
 
 void EventLoop::handle_descriptor(std::uint32_t slot, int result) {
+  Connection& c = core_[slot];
   if (result < 0) {
+    if (c.parking && c.phase == Phase::serving) {
+      c.parking = false;  // no descriptor to park with (EMFILE): it waits in the ring
+      c.unparkable = true;
+      start_recv(slot);
+      return;
+    }
     close_connection(slot, CloseReason::error, -result);
     return;
   }
   // (handle_connection has adopted the descriptor.) What wanted it goes on.
-  if (core_[slot].phase == Phase::serving) {
-    pump(slot);
-  } else {
+  if (c.phase != Phase::serving) {
     finish_flush(slot);
+  } else if (c.parking) {
+    park(slot);
+  } else {
+    pump(slot);
   }
 }
 
@@ -419,6 +428,7 @@ void EventLoop::release_slot(std::uint32_t slot) {
   c.generation = static_cast<std::uint16_t>(c.generation + 1);
   c.recv_waited = false;
   c.nonblocking = false;
+  c.unparkable = false;
   core_.slots().release(slot);
 }
 

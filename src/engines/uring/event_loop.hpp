@@ -85,6 +85,10 @@ class EventLoop {
     bool park_mark : 1 = false;
     bool parking : 1 = false;
     bool parked : 1 = false;
+    // Parking asked the ring for a descriptor and the descriptor limit refused
+    // it: this connection waits in the ring from now on (else a sweep would
+    // try again at every pass, and at threshold 0 spin).
+    bool unparkable : 1 = false;
   };
   static_assert(sizeof(Connection) <= 96, "idle connections must stay under 100 bytes");
 
@@ -147,7 +151,7 @@ class EventLoop {
   void start_ready_poll(std::uint32_t slot, unsigned events);
   // A direct connection (no descriptor yet) asks the ring for one when the
   // loop must make a system call on it itself; the completion resumes what
-  // wanted it (the pump, or the drain's finish_flush).
+  // wanted it (the pump, parking, or the drain's finish_flush).
   void ask_descriptor(std::uint32_t slot);
   void handle_descriptor(std::uint32_t slot, int result);
   void finish_flush(std::uint32_t slot);

@@ -76,7 +76,8 @@ void EventLoop::sweep_parking() {
   for (; slot < end && parks < ParkingLot::kParksPerTurn; ++slot) {
     Connection& c = core_[slot];
     // Only a recv that the kernel has and that no cancel is on its way to.
-    if (c.in_flight != TagKind::recv || c.phase != Phase::serving || c.parking) continue;
+    if (c.in_flight != TagKind::recv || c.phase != Phase::serving || c.parking || c.unparkable)
+      continue;
     if (c.recv_turn == turn_) {
       parking_.recv_armed();  // armed this turn, not yet submitted: the next pass sees it
       continue;
@@ -95,6 +96,14 @@ void EventLoop::sweep_parking() {
 
 void EventLoop::park(std::uint32_t slot) {
   Connection& c = core_[slot];
+  if (!c.fd) {
+    // A direct connection (FileTable): epoll needs a descriptor. Kept until
+    // the close, so a later park needs none; where the descriptor limit
+    // refuses one, the connection keeps its recv (handle_descriptor).
+    ask_descriptor(slot);
+    c.parking = true;  // (prepare cleared it) what the descriptor is for
+    return;
+  }
   c.parking = false;
   if (parking_.add(c.fd.get(), parked_data(slot, c.generation)) != 0) {
     // Refused (no memory, or past fs.epoll.max_user_watches): it waits in the
