@@ -91,7 +91,7 @@ ParseOutcome parse_command_line(int argc, char** argv) {
                  "Most bytes held per connection, read but not yet echoed (e.g. 16KiB, 1MiB)")
       ->transform(CLI::AsSizeValue(false).description(""))
       ->check(CLI::Range(std::size_t{64}, std::size_t{64} << 20).description(""))
-      ->default_str("16KiB")
+      ->default_str("64KiB")
       ->type_name("BYTES");
   app.add_option("--splice-pipes", c.splice_pipes,
                  "Pipes per event loop (blocking, threads: per connection, at most 1) for echoing "
