@@ -1,0 +1,35 @@
+set terminal svg size 720,400 noenhanced font 'sans,12' background rgb 'white'
+set style fill solid 0.8 border -1
+set boxwidth 0.6
+set yrange [*<0:*]
+set grid ytics
+set tics nomirror
+unset key
+
+set output "stream1.svg"
+set title "stream1: mb_per_s (median; bars: min–max; rounds: 5)"
+set ylabel "mb_per_s"
+set xrange [-0.6:3.6]
+plot "gnuplot/stream1-mb_per_s.dat" using 1:3:xtic(2) with boxes lc rgb '#4c78a8', \
+     '' using 1:3:4:5 with yerrorbars lc rgb 'black' lw 1.5 pt 7 ps 0.5
+
+set output "stream1-server_cpu_s_per_gb.svg"
+set title "stream1: server_cpu_s_per_gb (median; bars: min–max; rounds: 5)"
+set ylabel "server_cpu_s_per_gb"
+set xrange [-0.6:3.6]
+plot "gnuplot/stream1-server_cpu_s_per_gb.dat" using 1:3:xtic(2) with boxes lc rgb '#4c78a8', \
+     '' using 1:3:4:5 with yerrorbars lc rgb 'black' lw 1.5 pt 7 ps 0.5
+
+set output "stream8.svg"
+set title "stream8: mb_per_s (median; bars: min–max; rounds: 5)"
+set ylabel "mb_per_s"
+set xrange [-0.6:3.6]
+plot "gnuplot/stream8-mb_per_s.dat" using 1:3:xtic(2) with boxes lc rgb '#4c78a8', \
+     '' using 1:3:4:5 with yerrorbars lc rgb 'black' lw 1.5 pt 7 ps 0.5
+
+set output "stream8-server_cpu_s_per_gb.svg"
+set title "stream8: server_cpu_s_per_gb (median; bars: min–max; rounds: 5)"
+set ylabel "server_cpu_s_per_gb"
+set xrange [-0.6:3.6]
+plot "gnuplot/stream8-server_cpu_s_per_gb.dat" using 1:3:xtic(2) with boxes lc rgb '#4c78a8', \
+     '' using 1:3:4:5 with yerrorbars lc rgb 'black' lw 1.5 pt 7 ps 0.5
