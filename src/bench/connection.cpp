@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <bit>
@@ -115,10 +116,51 @@ int finish_connect(int fd) noexcept {
   return -so_error;
 }
 
+namespace {
+
+// Header and stream in one call: a small request does not cost a second
+// system call (and segment) for its header. Returns the stream bytes sent,
+// 0 on EAGAIN, or -errno; *socket_full when the kernel took less than offered.
+ssize_t send_header_and_stream(Connection& connection, bool* socket_full) noexcept {
+  const std::size_t header_left = connection.proxy_header.size() - connection.proxy_header_sent;
+  const std::size_t stream_want = static_cast<std::size_t>(
+      std::min<std::uint64_t>(connection.target - connection.sent, Payload::kMaxSpanBytes));
+  // iovec's base is not const; sendmsg only reads it.
+  iovec parts[2] = {
+      {connection.proxy_header.data() + connection.proxy_header_sent, header_left},
+      {const_cast<std::byte*>(Payload::shared().span(connection.pattern_start, connection.sent)),
+       stream_want},
+  };
+  msghdr message{};
+  message.msg_iov = parts;
+  message.msg_iovlen = stream_want > 0 ? 2 : 1;
+  ssize_t n = 0;
+  do {
+    n = ::sendmsg(connection.fd.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    *socket_full = true;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+  }
+  const auto written = static_cast<std::size_t>(n);
+  const std::size_t header_taken = std::min(written, header_left);
+  connection.proxy_header_sent += header_taken;
+  connection.sent += written - header_taken;
+  *socket_full = written < header_left + stream_want;
+  return static_cast<ssize_t>(written - header_taken);
+}
+
+}  // namespace
+
 ssize_t send_stream(Connection& connection) noexcept {
   constexpr std::size_t kStreamBurstBytes = 256 * 1024;
   const Payload& payload = Payload::shared();
   ssize_t total = 0;
+  if (connection.proxy_header_pending()) {
+    bool socket_full = false;
+    total = send_header_and_stream(connection, &socket_full);
+    if (total < 0 || socket_full) return total;
+  }
   while (connection.sent < connection.target) {
     const std::size_t want = static_cast<std::size_t>(
         std::min<std::uint64_t>(connection.target - connection.sent, Payload::kMaxSpanBytes));

@@ -82,9 +82,21 @@ struct Connection {
   Nanos connected_ns = 0;
   MessageRing outstanding;
 
+  // --proxy-header: this connection's header, sent before stream byte 0 and
+  // counted apart from it. The buffer is the slot's, kept across reconnects.
+  std::vector<std::uint8_t> proxy_header;
+  std::size_t proxy_header_sent = 0;
+
   // A new stream: offsets back to 0, start and sizes from the seed.
   void reset_stream(std::uint64_t seed) noexcept;
   [[nodiscard]] bool has_outstanding() const noexcept { return target > received; }
+  [[nodiscard]] bool proxy_header_pending() const noexcept {
+    return proxy_header_sent < proxy_header.size();
+  }
+  // Header or stream bytes are waiting for room in the socket buffer.
+  [[nodiscard]] bool wants_to_send() const noexcept {
+    return proxy_header_pending() || sent < target;
+  }
 };
 
 // Size of the next message: fixed, or uniform in [min, max] from the connection's
@@ -107,8 +119,11 @@ int start_connect(Connection& connection, const net::Address& target, const net:
 // After the socket became writable: 0 when connected, else -errno (SO_ERROR).
 int finish_connect(int fd) noexcept;
 
-// Sends stream bytes [sent, target) until done or the socket buffer is full.
-// Returns the bytes sent (0 on EAGAIN), or -errno. EINTR is retried.
+// Sends what is left of the PROXY header, if any, then stream bytes
+// [sent, target) until done or the socket buffer is full. The header goes out
+// with the first stream bytes in one sendmsg(2), and a partial write of it is
+// resumed on the next call. Returns the stream bytes sent (header bytes are
+// not counted; 0 on EAGAIN), or -errno. EINTR is retried.
 ssize_t send_stream(Connection& connection) noexcept;
 
 }  // namespace echo::bench

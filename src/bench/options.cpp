@@ -38,6 +38,30 @@ std::optional<std::size_t> parse_bytes(std::string_view text) {
   return value * scale;
 }
 
+// The checked --proxy-* flags, nullopt without --proxy-header; *error says why
+// they are wrong, if they are.
+std::optional<ProxyOptions> parse_proxy_options(const cli::ProxyFlags& flags,
+                                                const net::Address& target, std::string* error) {
+  auto checked = cli::check_proxy_flags(flags);
+  if (!checked.request) {
+    *error = std::move(checked.error);
+    return std::nullopt;
+  }
+  ProxyOptions proxy{std::move(*checked.request), std::nullopt};
+  if (!flags.source.empty()) {
+    proxy.sources = parse_proxy_source_range(flags.source, error);
+    if (!proxy.sources) return std::nullopt;
+  }
+  // Each socket's own address, the default source, is of the target's family.
+  *error = cli::check_proxy_families(
+      proxy.sources ? proxy.sources->family() : target.family(),
+      proxy.sources ? "--proxy-source" : "each connection's own address (no --proxy-source)",
+      proxy.request.destination ? proxy.request.destination->family() : target.family(),
+      proxy.request.destination ? "--proxy-destination" : "the target (no --proxy-destination)");
+  if (!error->empty()) return std::nullopt;
+  return proxy;
+}
+
 }  // namespace
 
 const char* mode_name(Mode mode) noexcept {
@@ -193,6 +217,11 @@ ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out,
   app.add_option("--source", source_text,
                  "Local source addresses to spread connections over (bind before connect)")
       ->type_name("IP[-IP]");
+  cli::ProxyFlags proxy_flags;
+  cli::add_proxy_flags(app, proxy_flags,
+                       "Clients the PROXY headers claim, one pair per connection, ports fastest: "
+                       "ADDR:PORT or ADDR-ADDR:PORT-PORT (default: each socket's own address)",
+                       "RANGE");
   app.add_option("--seed", options.seed, "Seed of the payload streams")
       ->capture_default_str()
       ->type_name("N");
@@ -224,6 +253,11 @@ ParseOutcome parse_options(int argc, const char* const* argv, std::ostream& out,
       return usage_error("--source and the target must both be IPv4 or both IPv6");
     options.sources = std::move(*sources);
   }
+
+  error.clear();
+  auto proxy = parse_proxy_options(proxy_flags, options.target, &error);
+  if (!error.empty()) return usage_error(error);
+  options.proxy = std::move(proxy);
 
   if (stream) {
     options.mode = Mode::stream;

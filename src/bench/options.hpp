@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/proxy_source_range.hpp"
+#include "cli/proxy_flags.hpp"
 #include "net/address.hpp"
 
 namespace echo::bench {
@@ -35,6 +37,12 @@ struct SizeRange {
   std::size_t max_bytes = 64;
 };
 
+// --proxy-header: a PROXY protocol header first on every connection.
+struct ProxyOptions {
+  cli::ProxyRequest request;                // version, destination, TLVs, CRC32C
+  std::optional<ProxySourceRange> sources;  // nullopt: each socket's own local address
+};
+
 struct Options {
   net::Address target;
   std::string target_text;
@@ -54,6 +62,7 @@ struct Options {
   std::chrono::nanoseconds timeout = std::chrono::seconds(5);
   std::vector<net::Address> sources;  // bind() before connect(), round-robin
   std::uint64_t seed = 1;
+  std::optional<ProxyOptions> proxy;
   bool json = false;
   std::string histogram_path;
   bool progress = false;  // decided by the caller (stdout a terminal)

@@ -52,6 +52,28 @@ std::string workload_text(const Options& options) {
   return text + fmt::format(", {} thread{}", options.threads, options.threads == 1 ? "" : "s");
 }
 
+const char* version_name(proxy::Version version) {
+  return version == proxy::Version::v1 ? "v1" : "v2";
+}
+
+std::string proxy_source_text(const ProxyOptions& proxy) {
+  if (!proxy.sources) return "each connection's own address";
+  const auto pairs = proxy.sources->pair_count();
+  return fmt::format("{} ({} pairs, one per connection, then from the start)",
+                     proxy.sources->to_string(),
+                     pairs ? fmt::format("{}", *pairs) : std::string("more than 2^64"));
+}
+
+std::string proxy_line(const ProxyOptions& proxy) {
+  std::string line = fmt::format("{} header first on every connection (not counted), source {}",
+                                 version_name(proxy.request.version), proxy_source_text(proxy));
+  line += ", destination " +
+          (proxy.request.destination ? proxy.request.destination->to_string() : "the target");
+  if (!proxy.request.tlvs.empty()) line += fmt::format(", {} TLVs", proxy.request.tlvs.size());
+  if (proxy.request.crc32c) line += ", CRC32C";
+  return line;
+}
+
 std::string latency_line(const Histogram& h) {
   std::string line;
   for (const auto& p : kReportedPercentiles)
@@ -83,6 +105,7 @@ void print_text_report(std::ostream& out, const Options& options, const RunResul
   const WorkerStats& s = result.stats;
   const double seconds = result.window_seconds;
   out << "echo-bench " << options.target_text << ": " << workload_text(options) << '\n';
+  if (options.proxy) out << "  proxy       " << proxy_line(*options.proxy) << '\n';
   const double warmup_s = std::chrono::duration<double>(options.warmup).count();
   out << fmt::format("  window      {:.3f} s measured", seconds)
       << (warmup_s > 0 ? fmt::format(", after {:.3f} s warm-up", warmup_s) : std::string()) << '\n';
@@ -154,6 +177,16 @@ void print_json_report(std::ostream& out, const Options& options, const RunResul
   j["size_bytes"] = {{"min", options.size.min_bytes}, {"max", options.size.max_bytes}};
   j["pipeline"] = options.pipeline;
   j["discard"] = options.discard;
+  const ProxyOptions* proxy = options.proxy ? &*options.proxy : nullptr;
+  j["proxy_header"] =
+      proxy ? nlohmann::json(version_name(proxy->request.version)) : nlohmann::json();
+  j["proxy_source"] =
+      proxy && proxy->sources ? nlohmann::json(proxy->sources->to_string()) : nlohmann::json();
+  j["proxy_destination"] = proxy && proxy->request.destination
+                               ? nlohmann::json(proxy->request.destination->to_string())
+                               : nlohmann::json();
+  j["proxy_tlvs"] = proxy ? proxy->request.tlvs.size() : 0;
+  j["proxy_crc32c"] = proxy && proxy->request.crc32c;
   j["verified"] = !options.discard;
   j["rate_per_s"] =
       options.mode == Mode::open_loop ? nlohmann::json(options.rate_per_second) : nlohmann::json();

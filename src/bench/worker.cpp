@@ -11,6 +11,7 @@
 #include <string>
 
 #include "bench/payload.hpp"
+#include "net/address.hpp"
 
 namespace echo::bench {
 
@@ -86,6 +87,7 @@ Worker::Worker(const Options& options, std::size_t worker_index, RunControl& con
   }
   if (options.mode == Mode::open_loop)
     interval_ns_ = static_cast<double>(kNanosPerSecond) / options.rate_per_second;
+  if (options.proxy) proxy_header_.emplace(*options.proxy, options.target);
 }
 
 void Worker::run() {
@@ -184,10 +186,38 @@ void Worker::connect_all() {
   }
 }
 
+// Every connection the run opens has its own number: slot c's k-th connect is
+// c + k * connections (k > 0 only with --reconnect).
+std::uint64_t Worker::connection_number(const Connection& connection) const noexcept {
+  return connection.index + connection.cycle * options_.connections;
+}
+
 const net::Address* Worker::source_for(const Connection& connection) const noexcept {
   if (options_.sources.empty()) return nullptr;
-  return &options_.sources[(connection.index + connection.cycle * options_.connections) %
-                           options_.sources.size()];
+  return &options_.sources[connection_number(connection) % options_.sources.size()];
+}
+
+// Once connected: the header this connection sends first, which claims the
+// next source of the range, or the socket's own address.
+bool Worker::prepare_proxy_header(Connection& connection) {
+  connection.proxy_header_sent = 0;
+  std::optional<net::Address> local;
+  if (proxy_header_->needs_local_address()) {
+    local = net::local_address(connection.fd.get());
+    if (!local) {
+      fail(connection, ErrorKind::other, "getsockname: " + errno_text(errno));
+      return false;
+    }
+  }
+  proxy_header_->write(connection_number(connection), local ? &*local : nullptr,
+                       connection.proxy_header);
+  return true;
+}
+
+// A server that echoes the PROXY header instead of reading it fails at once.
+std::string Worker::mismatch_hint(const Connection& connection) const {
+  if (!options_.proxy || connection.received != 0) return {};
+  return " (does the server read PROXY headers? it seems to echo the header)";
 }
 
 void Worker::open_connection(Connection& connection, Nanos now) {
@@ -225,7 +255,12 @@ void Worker::on_connect_event(Connection& connection, Nanos now) {
   ++stats_.connections_established;
   set_write_interest(connection, false);
   connection.connected_ns = now;
-  if (phase_ != Phase::connecting) start_traffic(connection, now);
+  if (proxy_header_ && !prepare_proxy_header(connection)) return;
+  if (phase_ != Phase::connecting) {
+    start_traffic(connection, now);
+  } else if (connection.proxy_header_pending()) {
+    flush(connection, now);  // the header now, as part of connecting; the traffic at the start
+  }
 }
 
 void Worker::start_traffic(Connection& connection, Nanos now) {
@@ -242,7 +277,9 @@ void Worker::start_traffic(Connection& connection, Nanos now) {
       connection.target = kStreamUnbounded;
       break;
     case Mode::open_loop:
-      return;  // the schedule releases its messages
+      // The schedule releases its messages; a header still pending goes now.
+      if (connection.proxy_header_pending()) flush(connection, now);
+      return;
   }
   flush(connection, now);
 }
@@ -283,7 +320,7 @@ void Worker::flush(Connection& connection, Nanos now) {
     return;
   }
   if (in_window(now)) stats_.bytes_sent += static_cast<std::uint64_t>(n);
-  set_write_interest(connection, connection.sent < connection.target);
+  set_write_interest(connection, connection.wants_to_send());
 }
 
 void Worker::set_write_interest(Connection& connection, bool want_write) {
@@ -333,13 +370,13 @@ void Worker::on_readable(Connection& connection, Nanos now) {
   if (connection.received + bytes > connection.sent) {
     fail(connection, ErrorKind::mismatch,
          "the server echoed " + std::to_string(connection.received + bytes - connection.sent) +
-             " bytes more than were sent");
+             " bytes more than were sent" + mismatch_hint(connection));
     return;
   }
   std::string detail;
   if (!options_.discard &&
       !verify_echo(connection, std::span(recv_buffer_.data(), bytes), &detail)) {
-    fail(connection, ErrorKind::mismatch, detail);
+    fail(connection, ErrorKind::mismatch, detail + mismatch_hint(connection));
     return;
   }
   connection.received += bytes;

@@ -13,12 +13,15 @@
 #include <cstdint>
 #include <latch>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "bench/clock.hpp"
 #include "bench/connection.hpp"
 #include "bench/histogram.hpp"
 #include "bench/options.hpp"
+#include "bench/proxy_header.hpp"
 #include "bench/stats.hpp"
 #include "net/unique_fd.hpp"
 
@@ -89,11 +92,15 @@ class Worker {
     return t >= measure_start_ns_ && t < measure_end_ns_;
   }
   [[nodiscard]] const net::Address* source_for(const Connection& connection) const noexcept;
+  [[nodiscard]] std::uint64_t connection_number(const Connection& connection) const noexcept;
+  bool prepare_proxy_header(Connection& connection);
+  [[nodiscard]] std::string mismatch_hint(const Connection& connection) const;
 
   const Options& options_;
   RunControl& control_;
   net::UniqueFd epoll_;
   net::UniqueFd timer_;  // open loop: wakes the loop at the next scheduled send
+  std::optional<ProxyHeaderMaker> proxy_header_;  // --proxy-header
   std::vector<Connection> connections_;
   std::vector<std::byte> recv_buffer_;
   std::vector<std::uint32_t> send_list_;  // open loop: slots with newly released messages

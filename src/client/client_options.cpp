@@ -25,6 +25,7 @@ constexpr const char* kFooter =
     "Modes:\n"
     "  interactive  reads a line, sends it, prints its echo once all of it is back\n"
     "  pipe         streams stdin through the server to stdout (cmp in out holds)\n"
+    "  With --proxy-header the header goes first; only what follows it is checked\n"
     "Exit codes:\n"
     "  0  the session ended cleanly\n"
     "  1  I/O error during the session (reset, early close, short or wrong echo, timeout)\n"
@@ -33,6 +34,34 @@ constexpr const char* kFooter =
 
 int usage_error(const std::string& what) {
   return cli::usage_error(std::cerr, "echo-client", what);
+}
+
+// The checked PROXY header settings, or the one-line reason they are wrong.
+std::optional<ProxySettings> check_proxy(const cli::ProxyFlags& flags, const net::Address& server,
+                                         std::string* error) {
+  auto checked = cli::check_proxy_flags(flags);
+  if (!checked.request) {
+    *error = std::move(checked.error);
+    return std::nullopt;
+  }
+  ProxySettings proxy{std::move(*checked.request), std::nullopt};
+  if (!flags.source.empty()) {
+    std::string why;
+    proxy.source = net::parse_address(flags.source, &why);
+    if (!proxy.source) {
+      *error = "--proxy-source: " + why;
+      return std::nullopt;
+    }
+  }
+  // The socket's own addresses, the defaults, are of the server's family.
+  *error = cli::check_proxy_families(
+      proxy.source ? proxy.source->family() : server.family(),
+      proxy.source ? "--proxy-source" : "the client's own address (no --proxy-source)",
+      proxy.request.destination ? proxy.request.destination->family() : server.family(),
+      proxy.request.destination ? "--proxy-destination"
+                                : "the server's address (no --proxy-destination)");
+  if (!error->empty()) return std::nullopt;
+  return proxy;
 }
 
 }  // namespace
@@ -65,6 +94,10 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   auto* pipe_flag = app.add_flag("-p,--pipe", pipe, "Stream stdin to stdout (default otherwise)");
   interactive_flag->excludes(pipe_flag);
   pipe_flag->excludes(interactive_flag);
+  cli::ProxyFlags proxy_flags;
+  cli::add_proxy_flags(app, proxy_flags,
+                       "Source the PROXY header claims (default: the client's own address)",
+                       "ADDR:PORT");
 
   if (const auto exit_code = cli::parse_or_exit_code(app, argc, argv, "echo-client"))
     return {std::nullopt, *exit_code};
@@ -83,6 +116,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   options.connect_timeout = connect_ms.count() == 0 ? kForever : std::min(connect_ms, kForever);
   options.reply_timeout = std::min(*parse_duration(reply_timeout), kForever);
   options.mode = interactive ? Mode::interactive : pipe ? Mode::pipe : Mode::automatic;
+  options.proxy = check_proxy(proxy_flags, *server, &error);
+  if (!error.empty()) return {std::nullopt, usage_error(error)};
   return {options, 0};
 }
 

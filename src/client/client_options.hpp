@@ -1,9 +1,11 @@
-// echo-client's command line: where to connect, the timeouts, and which mode.
+// echo-client's command line: where to connect, the timeouts, which mode, and
+// the PROXY header to send first, if any.
 #pragma once
 
 #include <chrono>
 #include <optional>
 
+#include "cli/proxy_flags.hpp"
 #include "client/outcome.hpp"
 #include "net/address.hpp"
 
@@ -11,11 +13,18 @@ namespace echo::client {
 
 enum class Mode { automatic, interactive, pipe };
 
+// --proxy-header and its companions.
+struct ProxySettings {
+  cli::ProxyRequest request;
+  std::optional<net::Address> source;  // nullopt: the socket's own local address
+};
+
 struct ClientOptions {
   net::Address server;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds reply_timeout{5000};  // 0 = wait for ever
   Mode mode = Mode::automatic;
+  std::optional<ProxySettings> proxy;
 };
 
 struct ParsedCommandLine {

@@ -1,6 +1,7 @@
 // Descriptor helpers shared by the interactive and pipe modes.
 #include "client/fd_io.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,11 +34,15 @@ ssize_t read_some(int fd, std::span<char> into) {
   }
 }
 
-int write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
+namespace {
+
+// write(2), or send(2) with MSG_NOSIGNAL for a socket, until all of it is out.
+int put_all(int fd, const char* data, std::size_t size, bool socket) {
+  while (size > 0) {
+    const ssize_t n = socket ? ::send(fd, data, size, MSG_NOSIGNAL) : ::write(fd, data, size);
     if (n > 0) {
-      data.remove_prefix(static_cast<std::size_t>(n));
+      data += n;
+      size -= static_cast<std::size_t>(n);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -49,6 +54,16 @@ int write_all(int fd, std::string_view data) {
     return n < 0 ? -errno : -EIO;
   }
   return 0;
+}
+
+}  // namespace
+
+int write_all(int fd, std::string_view data) {
+  return put_all(fd, data.data(), data.size(), false);
+}
+
+int send_all(int fd, std::span<const std::uint8_t> data) {
+  return put_all(fd, reinterpret_cast<const char*>(data.data()), data.size(), true);
 }
 
 std::string error_text(int negative_errno) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,6 +27,10 @@ ssize_t read_some(int fd, std::span<char> into);
 // Writes all of data to a descriptor that may block (stdout). If it turns out to
 // be non-blocking, waits for POLLOUT instead of spinning. Returns 0 or -errno.
 int write_all(int fd, std::string_view data);
+
+// Sends all of data on a socket (MSG_NOSIGNAL), blocking or not: a full socket
+// buffer is waited out with POLLOUT. Returns 0 or -errno.
+int send_all(int fd, std::span<const std::uint8_t> data);
 
 // "Connection reset by peer": strerror for a -errno value.
 std::string error_text(int negative_errno);

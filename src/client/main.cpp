@@ -4,6 +4,7 @@
 //   echo-server &
 //   echo-client 127.0.0.1:7878                 # type lines
 //   echo-client 127.0.0.1:7878 < in > out && cmp in out
+//   echo-client --proxy-header v2 127.0.0.1:7878   # a PROXY header first
 #include <unistd.h>
 
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "client/connect.hpp"
 #include "client/interactive_mode.hpp"
 #include "client/pipe_mode.hpp"
+#include "client/proxy_header.hpp"
 
 namespace {
 
@@ -36,6 +38,10 @@ int main(int argc, char** argv) {
   auto connected = connect_to_server(options.server, options.connect_timeout);
   if (const auto* failure = std::get_if<Outcome>(&connected)) return report(*failure);
   const echo::net::UniqueFd socket = std::get<echo::net::UniqueFd>(std::move(connected));
+  if (options.proxy) {
+    const Outcome sent = send_proxy_header(*options.proxy, socket.get());
+    if (sent.code != ExitCode::ok) return report(sent);
+  }
 
   const bool stdin_is_terminal = ::isatty(STDIN_FILENO) == 1;
   const Mode mode = options.mode != Mode::automatic ? options.mode

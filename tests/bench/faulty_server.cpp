@@ -6,11 +6,14 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "net/address.hpp"
 #include "net/socket.hpp"
+#include "proxy/parser.hpp"
 
 namespace echo::bench::test {
 
@@ -23,8 +26,9 @@ constexpr int kPollPeriodMs = 1000;
 
 struct Client {
   net::UniqueFd fd;
-  std::uint64_t offset = 0;  // stream offset of the next byte read
-  std::string pending;       // read, not yet echoed
+  std::unique_ptr<proxy::Parser> parser;  // until its PROXY header is complete
+  std::uint64_t offset = 0;               // stream offset of the next byte read
+  std::string pending;                    // read, not yet echoed
   bool shutdown_wanted = false;
   bool shut_down = false;
 };
@@ -34,6 +38,34 @@ struct Client {
 FaultyServer::FaultyServer(Fault fault, std::uint64_t fault_offset_bytes,
                            std::chrono::milliseconds hold)
     : fault_(fault), fault_offset_bytes_(fault_offset_bytes), hold_(hold) {
+  start();
+}
+
+FaultyServer::FaultyServer(ProxyHeaders proxy_headers, Fault fault,
+                           std::uint64_t fault_offset_bytes)
+    : fault_(fault),
+      fault_offset_bytes_(fault_offset_bytes),
+      hold_(200ms),
+      expect_proxy_headers_(proxy_headers == ProxyHeaders::expected) {
+  start();
+}
+
+std::vector<proxy::Header> FaultyServer::proxy_headers() const {
+  const std::lock_guard lock(seen_mutex_);
+  return proxy_headers_;
+}
+
+std::vector<std::string> FaultyServer::proxy_header_errors() const {
+  const std::lock_guard lock(seen_mutex_);
+  return proxy_header_errors_;
+}
+
+std::uint64_t FaultyServer::bytes_after_headers() const {
+  const std::lock_guard lock(seen_mutex_);
+  return bytes_after_headers_;
+}
+
+void FaultyServer::start() {
   int error = 0;
   listener_ = net::listen_on(*net::parse_address("127.0.0.1:0"), {}, &error);
   wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -83,6 +115,7 @@ void FaultyServer::serve() {
       for (int fd; (fd = net::accept_connection(listener_.get())) >= 0;) {
         Client client;
         client.fd.reset(fd);
+        if (expect_proxy_headers_) client.parser = std::make_unique<proxy::Parser>();
         clients.push_back(std::move(client));
       }
     }
@@ -96,7 +129,26 @@ void FaultyServer::serve() {
           if (n == 0 || (errno != EAGAIN && errno != EINTR)) client.fd.reset();
           continue;
         }
-        for (ssize_t b = 0; b < n; ++b, ++client.offset) {
+        ssize_t first = 0;  // the first byte after the header
+        if (client.parser) {
+          const auto step = client.parser->feed(std::span(
+              reinterpret_cast<const std::uint8_t*>(buffer), static_cast<std::size_t>(n)));
+          const std::lock_guard lock(seen_mutex_);
+          if (step.status == proxy::Parser::Status::invalid) {
+            proxy_header_errors_.emplace_back(client.parser->error());
+            client.fd.reset();
+            continue;
+          }
+          if (step.status == proxy::Parser::Status::need_more) continue;
+          proxy_headers_.push_back(client.parser->header());
+          client.parser.reset();
+          first = static_cast<ssize_t>(step.consumed);
+        }
+        if (expect_proxy_headers_) {
+          const std::lock_guard lock(seen_mutex_);
+          bytes_after_headers_ += static_cast<std::uint64_t>(n - first);
+        }
+        for (ssize_t b = first; b < n; ++b, ++client.offset) {
           char byte = buffer[b];
           const bool at_fault = client.offset == fault_offset_bytes_;
           const bool past_fault = client.offset >= fault_offset_bytes_;
@@ -116,7 +168,7 @@ void FaultyServer::serve() {
           }
           client.pending.push_back(byte);
         }
-        total_bytes += static_cast<std::uint64_t>(n);
+        total_bytes += static_cast<std::uint64_t>(n - first);
         if (fault_ == Fault::hold_once && !held && total_bytes >= fault_offset_bytes_) {
           held = true;
           hold_until = std::chrono::steady_clock::now() + hold_;

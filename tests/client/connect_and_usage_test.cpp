@@ -104,13 +104,49 @@ INSTANTIATE_TEST_SUITE_P(
                       UsageCase{{"--interactive", "--pipe", "127.0.0.1:7"}, "excludes"},
                       UsageCase{{"127.0.0.1:7", "127.0.0.1:8"}, "not expected"}));
 
+// --proxy-header and its companions: each mistake is one line and exit 2,
+// before any connection is tried (port 7 is never connected to).
+INSTANTIATE_TEST_SUITE_P(
+    BadProxyOptions, ClientUsage,
+    ::testing::Values(
+        UsageCase{{"--proxy-header", "v3", "127.0.0.1:7"}, "'v3' is not a version: use v1 or v2"},
+        UsageCase{{"--proxy-source", "10.0.0.1:1", "127.0.0.1:7"},
+                  "--proxy-source needs --proxy-header"},
+        UsageCase{{"--proxy-destination", "10.0.0.1:1", "127.0.0.1:7"},
+                  "--proxy-destination needs --proxy-header"},
+        UsageCase{{"--proxy-tlv", "1=AA", "127.0.0.1:7"}, "--proxy-tlv needs --proxy-header v2"},
+        UsageCase{{"--proxy-header", "v1", "--proxy-tlv", "1=AA", "127.0.0.1:7"},
+                  "--proxy-tlv needs --proxy-header v2 (a v1 header has no TLVs)"},
+        UsageCase{{"--proxy-header", "v1", "--proxy-crc32c", "127.0.0.1:7"},
+                  "--proxy-crc32c needs --proxy-header v2"},
+        UsageCase{{"--proxy-header", "v2", "--proxy-tlv", "256=AA", "127.0.0.1:7"},
+                  "the type must be a number from 0 to 255"},
+        UsageCase{{"--proxy-header", "v2", "--proxy-tlv", "0x20=ABC", "127.0.0.1:7"},
+                  "even number of hex digits"},
+        UsageCase{{"--proxy-header", "v2", "--proxy-tlv", "1=ZZ", "127.0.0.1:7"},
+                  "hex digits only"},
+        UsageCase{{"--proxy-header", "v2", "--proxy-tlv", "AA", "127.0.0.1:7"},
+                  "expected TYPE=HEX"},
+        UsageCase{{"--proxy-header", "v2", "--proxy-source", "10.0.0.1", "127.0.0.1:7"},
+                  "--proxy-source: invalid address '10.0.0.1'"},
+        UsageCase{{"--proxy-header", "v2", "--proxy-destination", "nowhere:1", "127.0.0.1:7"},
+                  "--proxy-destination: invalid address 'nowhere:1'"},
+        UsageCase{{"--proxy-header", "v2", "--proxy-source", "[::1]:5", "127.0.0.1:7"},
+                  "--proxy-source is IPv6 and the server's address (no --proxy-destination) is "
+                  "IPv4"},
+        UsageCase{{"--proxy-header", "v1", "--proxy-destination", "[::1]:5", "127.0.0.1:7"},
+                  "the client's own address (no --proxy-source) is IPv4 and --proxy-destination "
+                  "is IPv6"}));
+
 TEST(ClientUsageInfo, HelpListsExitCodesAndExitsZero) {
   TempDir dir;
   const ClientRun run = run_client({"--help"}, "", dir.path("out"));
   EXPECT_EQ(run.exit_code, 0);
   const std::string help = read_file(dir.path("out"));
-  for (const char* needle : {"--connect-timeout", "--reply-timeout", "--interactive", "--pipe",
-                             "Exit codes", "3  could not connect"}) {
+  for (const char* needle :
+       {"--connect-timeout", "--reply-timeout", "--interactive", "--pipe", "--proxy-header",
+        "--proxy-source", "--proxy-destination", "--proxy-tlv", "--proxy-crc32c", "Exit codes",
+        "3  could not connect"}) {
     EXPECT_NE(help.find(needle), std::string::npos) << needle;
   }
 }
