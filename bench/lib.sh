@@ -14,7 +14,9 @@ start_server_bin() {
     # Emptied here, not only by the child's redirect: the loop below may run
     # before the child has truncated the file and would read the last server's line.
     : >"$out/server.out"
-    taskset -c "$cpus" "$binary" "$@" --listen 127.0.0.1:0 >"$out/server.out" 2>"$out/server.err" &
+    # LISTEN_PREFIX: a scheme for the listener (tcp+proxy://); none by default.
+    taskset -c "$cpus" "$binary" "$@" --listen "${LISTEN_PREFIX:-}127.0.0.1:0" >"$out/server.out" \
+      2>"$out/server.err" &
     server_pid=$!
     for _ in $(seq 200); do
       grep -q 'listening on' "$out/server.out" 2>/dev/null && break

@@ -9,6 +9,10 @@
 #                                   stream8_verified: the load generator's core caps them)
 #   bench/performance.sh churn      connect, echo 64 bytes, close; 8 at a time, spread
 #                                   over CHURN_SOURCES; also echo-bench's own CPU
+#   bench/performance.sh proxy      churn through a PROXY listener: each variant's server on
+#                                   tcp+proxy://, echo-bench --reconnect --proxy-header v2 with
+#                                   PROXY_SOURCES claimed (churn_proxy_v2), alternating with
+#                                   plain churn on a plain listener (churn_plain)
 #   bench/performance.sh syscalls   each variant under strace -c -f for SYSCALL_CONNECTIONS
 #                                   churn connections: system calls per connection
 #   bench/performance.sh idle       server RSS per idle connection, 1,000 -> 10,000
@@ -51,6 +55,8 @@ STREAM_VERIFY=${STREAM_VERIFY:-0}
 # churn: echo-bench's source addresses. With one source the connects' port search
 # walks the client's TIME_WAIT sockets (bench/results/2026-12-01-churn-cap/).
 CHURN_SOURCES=${CHURN_SOURCES:-127.0.0.2-127.0.0.254}
+# proxy: the clients each connection's PROXY header claims, one after another.
+PROXY_SOURCES=${PROXY_SOURCES:-10.0.0.1-10.0.255.255:1024-65535}
 # syscalls: churn connections per variant under strace.
 SYSCALL_CONNECTIONS=${SYSCALL_CONNECTIONS:-2000}
 # capacity: seconds the connections stay idle between "ready" and the peak
@@ -224,6 +230,35 @@ churn() {
         "server_cpu_us_per_conn=$(server_cpu_us "$before" "$after" "$json")" \
         "bench_cpu_us_per_conn=$(bench_cpu_us_per_conn "$(cat "$out/bench-cpu")" "$json")" \
         "bench_cpu_share=$(python3 -c "print(round($(cat "$out/bench-cpu") / ($end - $start), 2))")"
+    done
+  done
+}
+
+# proxy: as churn, with the server's listener a PROXY one and every connection
+# sending a v2 header first, against plain churn, alternating in each round.
+proxy() {
+  local mode listen
+  local -a extra
+  for round in $(seq "$ROUNDS"); do
+    for v in "${variants[@]}"; do
+      for mode in plain proxy_v2; do
+        extra=()
+        listen=""
+        if [ "$mode" = proxy_v2 ]; then
+          listen=tcp+proxy://
+          extra=(--proxy-header v2 --proxy-source "$PROXY_SOURCES")
+        fi
+        LISTEN_PREFIX=$listen start_variant "$v"
+        before=$(cpu_ticks "$server_pid")
+        json=$(checked taskset -c 1 "$B/echo-bench" "127.0.0.1:$port" -t 1 -w 1s \
+          -d "${SECONDS_PER_RUN}s" --json --reconnect -c 8 -s 64 --source "$CHURN_SOURCES" \
+          "${extra[@]}")
+        after=$(cpu_ticks "$server_pid")
+        stop_server
+        record "churn_$mode" "$(label "$v")" "$round" \
+          "conn_per_s=$(echo "$json" | json_field '["connections_per_s"]')" \
+          "server_cpu_us_per_conn=$(server_cpu_us "$before" "$after" "$json")"
+      done
     done
   done
 }
@@ -539,6 +574,7 @@ case "${1:-}" in
   unpinned) unpinned ;;
   capacity) capacity ;;
   syscalls) syscalls ;;
+  proxy) proxy ;;
   all) pingpong; stream; churn; idle; latency; unpinned; syscalls ;;
   *) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 2 ;;
 esac

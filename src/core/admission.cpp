@@ -10,7 +10,7 @@ Admission::Admission(AdmissionConfig config)
       active_(!config_.allow.empty() || !config_.deny.empty() ||
               config_.max_connections_per_ip > 0) {}
 
-Refusal Admission::admit(const net::PeerAddress& peer) {
+Refusal Admission::admit(const net::PeerAddress& peer, const net::PeerAddress* via) {
   if (!active_) return Refusal::none;
   // A Unix peer, or one whose address getpeername could not tell (it is gone).
   const auto ip = ip_of(peer);
@@ -21,8 +21,19 @@ Refusal Admission::admit(const net::PeerAddress& peer) {
   } else if (config_.max_connections_per_ip > 0 && !take_slot(*ip)) {
     refusal = Refusal::per_ip_limit;
   }
-  if (refusal != Refusal::none) refusals_.record(refusal, peer);
+  if (refusal != Refusal::none) refusals_.record(refusal, peer, {}, via);
   return refusal;
+}
+
+Refusal Admission::admit_proxy_sender(const net::PeerAddress& sender) {
+  if (config_.proxy_from.empty()) return Refusal::none;
+  const auto ip = ip_of(sender);
+  if (!ip) return Refusal::none;
+  const auto contains = [&ip](const Cidr& cidr) { return cidr.contains(*ip); };
+  if (std::any_of(config_.proxy_from.begin(), config_.proxy_from.end(), contains))
+    return Refusal::none;
+  refusals_.record(Refusal::proxy_from, sender);
+  return Refusal::proxy_from;
 }
 
 void Admission::release(const net::PeerAddress& peer) noexcept {

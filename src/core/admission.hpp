@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/admission_config.hpp"
@@ -26,8 +27,19 @@ class Admission {
   // Decides for a new connection from peer. On Refusal::none a per-IP count was
   // taken (when per-IP limits are on), to be given back with release(peer) when
   // it closes. A refusal is counted and logged here.
-  Refusal admit(const net::PeerAddress& peer);
+  // via: the proxy's own address when peer is the one its PROXY header
+  // claimed (it goes into a refusal's log line).
+  Refusal admit(const net::PeerAddress& peer, const net::PeerAddress* via = nullptr);
   void release(const net::PeerAddress& peer) noexcept;
+  // Whether sender may send a PROXY header (--proxy-from); a refusal is counted
+  // and logged. Unix-socket senders are not subject to it.
+  Refusal admit_proxy_sender(const net::PeerAddress& sender);
+  // Counts and logs a refusal decided elsewhere (a PROXY header that timed out
+  // or was malformed): one log, throttled, for every kind.
+  void refuse(Refusal reason, const net::PeerAddress& peer, std::string_view detail = {},
+              const net::PeerAddress* via = nullptr) {
+    refusals_.record(reason, peer, detail, via);
+  }
 
   [[nodiscard]] const RefusalLog& refusals() const noexcept { return refusals_; }
   // Address groups holding at least one connection (for tests).

@@ -17,6 +17,9 @@ struct AdmissionConfig {
   std::size_t max_connections_per_ip = 0;
   unsigned per_ip_prefix_v4 = 32;
   unsigned per_ip_prefix_v6 = 64;
+  // --proxy-from: who may send a PROXY header on a proxy listener; empty = anyone
+  // who can reach it. The rules above then apply to the address the header claims.
+  std::vector<Cidr> proxy_from;
 };
 
 }  // namespace echo

@@ -32,6 +32,9 @@ struct ServerConfig {
   std::chrono::milliseconds write_timeout{5000};  // 0 = off
   std::chrono::milliseconds idle_timeout{0};      // 0 = off
   std::chrono::milliseconds drain_timeout{5000};
+  // PROXY listeners: a connection whose header is not complete by then is
+  // refused (3 s, as the specification suggests); 0 = off.
+  std::chrono::milliseconds proxy_timeout{3000};
   std::size_t max_connections = 10000;
   AdmissionConfig admission;  // allow/deny lists, per-IP limit
   int backlog = 4096;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string_view>
 
 #include "core/log.hpp"
 #include "net/peer.hpp"
@@ -18,6 +19,10 @@ enum class CloseReason : std::uint8_t {
   write_timeout,  // a pending echo made no progress for --write-timeout
   idle_timeout,   // no traffic for --idle-timeout
   shutdown,       // the drain deadline passed during graceful shutdown
+  // A connection on a PROXY listener that never completed its header
+  // (core/proxy_preamble.hpp; logged as a refusal, not a close):
+  proxy_timeout,  // no complete header within --proxy-timeout
+  proxy_invalid,  // a malformed header, or admission refused its claimed peer
 };
 
 const char* to_string(CloseReason reason);
@@ -31,6 +36,15 @@ class ConnectionRecord {
   explicit ConnectionRecord(int fd);
   // The same, with the peer address accept returned.
   explicit ConnectionRecord(const net::Address& peer);
+  // A connection on a PROXY listener: the id and the clock start now, the open
+  // line waits for the header (open_proxied).
+  struct Deferred {};
+  ConnectionRecord(const net::Address& peer, Deferred);
+  // The header is complete: peer is now the client it names (or the socket's
+  // peer for LOCAL/UNKNOWN); logs the open line with the proxy's address beside
+  // it and the header's TLVs (tlvs: a ready field value, empty for none).
+  void open_proxied(const net::PeerAddress& peer, const net::PeerAddress& via,
+                    std::string_view tlvs);
 
   // Bytes echoed are not counted apart: they are the bytes received less those
   // still held at close, which keeps this record (kept by every idle connection)
@@ -47,7 +61,9 @@ class ConnectionRecord {
 
   // Logs the close line; unechoed = bytes received but never sent back; error is
   // the errno behind reset/error, else 0.
-  void log_close(CloseReason reason, std::uint64_t unechoed, int error = 0) const;
+  // via: the proxy's address, for a connection that came through a PROXY header.
+  void log_close(CloseReason reason, std::uint64_t unechoed, int error = 0,
+                 const net::PeerAddress* via = nullptr) const;
 
  private:
   void write_trace(std::uint64_t bytes_read, std::uint64_t bytes_written, const char* state) const;

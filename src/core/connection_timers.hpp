@@ -1,7 +1,8 @@
 // The three timeouts an event-loop connection can wait under, one TimerList
 // each: waiting for input (--idle-timeout), waiting to write a pending echo
-// (--write-timeout), and winding up after the drain deadline
-// (Shutdown::kFinalFlush). A connection waits under at most one at a time.
+// (--write-timeout), winding up after the drain deadline
+// (Shutdown::kFinalFlush), and reading a PROXY header (--proxy-timeout). A
+// connection waits under at most one at a time.
 // Slots need a `TimerLink timer` member (core/timer_list.hpp).
 #pragma once
 
@@ -16,18 +17,23 @@
 namespace echo {
 
 enum class Wait : std::uint8_t {
-  none,     // under no timeout (closed, or nothing to time)
-  input,    // idle: nothing pending, waiting for the peer
-  output,   // an echo is pending
-  closing,  // past the drain deadline: final flush, FIN, the peer's close
+  none,      // under no timeout (closed, or nothing to time)
+  input,     // idle: nothing pending, waiting for the peer
+  output,    // an echo is pending
+  closing,   // past the drain deadline: final flush, FIN, the peer's close
+  preamble,  // a PROXY listener's connection, until its header is complete
 };
 
 class ConnectionTimers {
  public:
   using Clock = TimerList::Clock;
 
-  ConnectionTimers(std::chrono::milliseconds idle_timeout, std::chrono::milliseconds write_timeout)
-      : idle_(1, idle_timeout), write_(2, write_timeout), closing_(3, Shutdown::kFinalFlush) {}
+  ConnectionTimers(std::chrono::milliseconds idle_timeout, std::chrono::milliseconds write_timeout,
+                   std::chrono::milliseconds proxy_timeout)
+      : idle_(1, idle_timeout),
+        write_(2, write_timeout),
+        closing_(3, Shutdown::kFinalFlush),
+        preamble_(4, proxy_timeout) {}
 
   // Puts slot under what's timer. Waiting again under the same one restarts its
   // clock only if the connection made progress.
@@ -50,12 +56,13 @@ class ConnectionTimers {
     expire_list(idle_, CloseReason::idle_timeout);
     expire_list(write_, CloseReason::write_timeout);
     expire_list(closing_, CloseReason::shutdown);
+    expire_list(preamble_, CloseReason::proxy_timeout);
   }
 
   template <class Slots>
   std::optional<Clock::time_point> next_deadline(const Slots& slots) const {
     std::optional<Clock::time_point> next;
-    for (const TimerList* list : {&idle_, &write_, &closing_}) {
+    for (const TimerList* list : {&idle_, &write_, &closing_, &preamble_}) {
       if (list->empty()) continue;
       const auto deadline = list->front_deadline(slots);
       if (!next || deadline < *next) next = deadline;
@@ -72,6 +79,8 @@ class ConnectionTimers {
         return &write_;
       case Wait::closing:
         return &closing_;
+      case Wait::preamble:
+        return &preamble_;
       case Wait::none:
         break;
     }
@@ -81,12 +90,14 @@ class ConnectionTimers {
     if (link.list == idle_.id()) return &idle_;
     if (link.list == write_.id()) return &write_;
     if (link.list == closing_.id()) return &closing_;
+    if (link.list == preamble_.id()) return &preamble_;
     return nullptr;
   }
 
   TimerList idle_;
   TimerList write_;
   TimerList closing_;
+  TimerList preamble_;
 };
 
 }  // namespace echo

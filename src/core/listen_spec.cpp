@@ -41,7 +41,7 @@ struct Modifier {
   std::string_view not_yet;
 };
 constexpr std::array kModifiers{
-    Modifier{"proxy", Preamble::none, "PROXY-protocol listeners are not available yet"},
+    Modifier{"proxy", Preamble::proxy, {}},
 };
 
 template <class Table>

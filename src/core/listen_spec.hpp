@@ -15,7 +15,7 @@ namespace echo {
 // Each field grows a value when its scheme lands: udp, tls, proxy.
 enum class Transport { tcp, unix_stream };
 enum class Security { plain };
-enum class Preamble { none };
+enum class Preamble { none, proxy };
 
 struct ListenSpec {
   Transport transport = Transport::tcp;

@@ -88,7 +88,7 @@ void flush() {
   spdlog::default_logger_raw()->flush();
 }
 
-void write_event(Level level, std::string_view name, std::initializer_list<Field> fields) {
+void write_event(Level level, std::string_view name, std::span<const Field> fields) {
   fmt::memory_buffer out;
   const bool json = g_format == LogFormat::json;
   if (json) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -63,7 +64,10 @@ inline bool enabled(Level level) {
   return static_cast<int>(level) >= detail::g_level.load(std::memory_order_relaxed);
 }
 
-void write_event(Level level, std::string_view name, std::initializer_list<Field> fields);
+void write_event(Level level, std::string_view name, std::span<const Field> fields);
+inline void write_event(Level level, std::string_view name, std::initializer_list<Field> fields) {
+  write_event(level, name, std::span<const Field>(fields.begin(), fields.size()));
+}
 
 inline void event(Level level, std::string_view name, std::initializer_list<Field> fields = {}) {
   if (enabled(level)) write_event(level, name, fields);

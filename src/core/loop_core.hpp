@@ -14,6 +14,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/accept_policy.hpp"
@@ -22,6 +25,7 @@
 #include "core/connection_timers.hpp"
 #include "core/echo_stream.hpp"
 #include "core/listeners.hpp"
+#include "core/proxy_preamble.hpp"
 #include "core/server_context.hpp"
 #include "core/slot_table.hpp"
 #include "net/address.hpp"
@@ -30,6 +34,7 @@ namespace echo {
 
 enum class Phase : std::uint8_t {
   closed,       // a free slot, or (uring) closed with an operation still in flight
+  preamble,     // on a PROXY listener: reading the header (core/proxy_preamble.hpp)
   serving,      // echoing
   final_flush,  // past the drain deadline: echo what is held, then FIN
   fin_sent,     // waiting for the peer to close, discarding what it sends
@@ -48,7 +53,8 @@ class LoopCore {
   LoopCore(ServerContext& context, const std::vector<Listener>& listeners)
       : context_(context),
         listeners_(listeners),
-        timers_(context.config.idle_timeout, context.config.write_timeout) {
+        timers_(context.config.idle_timeout, context.config.write_timeout,
+                context.config.proxy_timeout) {
     slots_.reserve(context.config.max_connections);  // any loop may end up holding them all
   }
 
@@ -72,10 +78,15 @@ class LoopCore {
   // the loop fills in its own members. Refused: nullopt, and the socket is closed at once (the
   // refusal is logged, the limiter slot is back).
   // reserved: a slot from reserve_slot() to use (given back if refused).
+  //
+  // On a PROXY listener the connection starts in Phase::preamble, under the
+  // --proxy-timeout timer: the loop reads as usual and hands what it read to
+  // take_preamble() until the phase is serving.
   std::optional<std::uint32_t> open(net::UniqueFd fd, const net::Address& peer,
                                     std::uint16_t listener,
                                     std::optional<std::uint32_t> reserved = std::nullopt) {
-    std::optional<ConnectionRecord> record = admit_connection(context_, peer);
+    const Preamble preamble = listeners_[listener].spec.preamble;
+    std::optional<ConnectionRecord> record = admit_connection(context_, peer, preamble);
     if (!record) {
       if (reserved) slots_.release(*reserved);
       return std::nullopt;
@@ -85,10 +96,29 @@ class LoopCore {
     c.fd = std::move(fd);
     c.record = std::move(*record);
     c.listener = listener;
-    c.phase = Phase::serving;
     ++live_;
-    wait(slot, Wait::input, true);
+    if (preamble == Preamble::proxy) {
+      preambles_.insert_or_assign(slot, ProxyPreamble(c.record.peer()));
+      c.phase = Phase::preamble;
+      wait(slot, Wait::preamble, true);
+    } else {
+      c.phase = Phase::serving;
+      wait(slot, Wait::input, true);
+    }
     return slot;
+  }
+  // A connection in Phase::preamble read bytes into the start of its receive
+  // buffer: see ProxyPreamble::take. Done: it is serving now (under the idle
+  // timer), and the step's leftover bytes at the buffer's start are to echo.
+  // Refused: close it (close() logs the refusal).
+  ProxyPreamble::Step take_preamble(std::uint32_t slot, std::span<std::byte> bytes) {
+    Connection& c = slots_[slot];
+    const ProxyPreamble::Step step = preambles_.at(slot).take(context_, c.record, bytes);
+    if (step.status == ProxyPreamble::Status::done) {
+      c.phase = Phase::serving;
+      wait(slot, Wait::input, true);
+    }
+    return step;
   }
   // A slot for a connection not accepted yet, for a loop that must name it
   // before the accept completes (uring's direct accepts: the socket's entry
@@ -98,10 +128,25 @@ class LoopCore {
   // The connection ends now for the policy (the loop may still be waiting for
   // the kernel to let go of its socket or buffer): the close line, the limiter
   // slot, the count. The loop releases its stream and slot afterwards.
+  // A connection still in its preamble is refused instead (end_preamble).
   void close(std::uint32_t slot, CloseReason reason, int error = 0) {
     Connection& c = slots_[slot];
     wait(slot, Wait::none, true);
-    end_connection(context_, c.record, reason, c.stream.pending_bytes(), error);
+    // (A plain listener's connection never has an entry: one branch for it.)
+    if (const auto it = preambles_.empty() ? preambles_.end() : preambles_.find(slot);
+        it != preambles_.end()) {
+      if (c.phase == Phase::preamble) {
+        std::string detail;
+        const Refusal refusal = refusal_for_unfinished(it->second, reason, error, &detail);
+        end_preamble(context_, it->second, refusal, detail);
+      } else {
+        end_connection(context_, c.record, reason, c.stream.pending_bytes(), error,
+                       &it->second.sender());
+      }
+      preambles_.erase(it);
+    } else {
+      end_connection(context_, c.record, reason, c.stream.pending_bytes(), error);
+    }
     c.phase = Phase::closed;
     --live_;
     // A descriptor is coming free: no need to wait out an EMFILE back-off.
@@ -140,6 +185,8 @@ class LoopCore {
     if (draining_ && !final_phase_ && now_ >= context_.shutdown.drain_deadline()) {
       final_phase_ = true;
       for (std::uint32_t slot = 0; slot < slots_.size(); ++slot) {
+        // A header still incomplete: nothing of it is to echo.
+        if (slots_[slot].phase == Phase::preamble) close_connection(slot, CloseReason::shutdown);
         if (slots_[slot].phase != Phase::serving) continue;
         begin_final_flush(slot);
         flush(slot);
@@ -185,6 +232,9 @@ class LoopCore {
   const std::vector<Listener>& listeners_;
   SlotTable<Connection> slots_;
   ConnectionTimers timers_;
+  // The preamble stage's state, for connections on PROXY listeners only
+  // (kept until the close, for the proxy's address in the close line).
+  std::unordered_map<std::uint32_t, ProxyPreamble> preambles_;
   std::size_t live_ = 0;
   Clock::time_point now_ = Clock::now();
   Clock::time_point backoff_until_{};

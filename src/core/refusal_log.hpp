@@ -11,15 +11,27 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <string_view>
 
 #include "net/peer.hpp"
 
 namespace echo {
 
-enum class Refusal : std::uint8_t { none, denied, per_ip_limit };
-inline constexpr std::size_t kRefusalKinds = 3;
-
-const char* to_string(Refusal refusal);  // "none", "denied", "per-ip-limit"
+// The proxy_* ones and shutdown end a connection on a PROXY listener before its
+// header was complete (core/proxy_preamble.hpp): it never opened, so it is
+// refused, not closed.
+enum class Refusal : std::uint8_t {
+  none,
+  denied,
+  per_ip_limit,
+  proxy_from,     // a PROXY header from an address outside --proxy-from
+  proxy_timeout,  // no complete header within --proxy-timeout
+  proxy_invalid,  // a malformed header, or the connection ended inside it
+  shutdown,       // the drain deadline passed while the header was incomplete
+};
+inline constexpr std::size_t kRefusalKinds = 7;
+// "none", "denied", "per-ip-limit", "proxy-from", "proxy-timeout", "proxy-invalid", "shutdown"
+const char* to_string(Refusal refusal);
 
 // A fixed-window line budget: at most lines_per_window lines in each window,
 // a window starting at the first line after the previous one ended. The clock
@@ -53,6 +65,14 @@ class RefusalLog {
 
   // Counts one refusal and logs it at info, unless the second's lines are spent.
   void record(Refusal reason, const net::PeerAddress& peer,
+              LogThrottle::Clock::time_point now = LogThrottle::Clock::now()) {
+    record(reason, peer, {}, nullptr, now);
+  }
+  // The same with what was wrong (`error=...`, may be empty) and, for a
+  // connection that came through a PROXY listener, the proxy's own address
+  // (`proxy=...`) when peer is the address its header claimed.
+  void record(Refusal reason, const net::PeerAddress& peer, std::string_view detail,
+              const net::PeerAddress* via,
               LogThrottle::Clock::time_point now = LogThrottle::Clock::now());
 
   // Refusals so far for one reason, from any thread (for metrics).

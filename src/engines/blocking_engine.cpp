@@ -44,7 +44,7 @@ class BlockingEngine final : public Engine {
         }
         note_accept_succeeded();
         net::UniqueFd connection(fd);
-        if (auto record = admit_connection(context, peer)) {
+        if (auto record = admit_connection(context, peer, context.listeners[0][i].spec.preamble)) {
           serve_connection(std::move(connection), context.listeners[0][i], std::move(*record),
                            context, pool);
         }

@@ -6,11 +6,15 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <span>
+#include <string>
 
 #include "core/connection_lifecycle.hpp"
 #include "core/connection_record.hpp"
 #include "core/echo_stream.hpp"
 #include "core/log.hpp"
+#include "core/preamble_read.hpp"
+#include "core/proxy_preamble.hpp"
 #include "net/socket_io.hpp"
 
 namespace echo {
@@ -51,7 +55,7 @@ std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a,
 // Past the drain deadline: echo what is held, send FIN, and wait (briefly) for
 // the peer to close, discarding its late bytes so our close sends no reset.
 void finish_for_shutdown(ServerContext& context, int fd, EchoStream& stream, BufferPool& pool,
-                         PipePool& pipes, ConnectionRecord& record) {
+                         PipePool& pipes, ConnectionRecord& record, const net::PeerAddress* via) {
   const auto give_up = Clock::now() + Shutdown::kFinalFlush;
   stream.stop_reading();
   net::SocketIo io{fd};
@@ -68,13 +72,56 @@ void finish_for_shutdown(ServerContext& context, int fd, EchoStream& stream, Buf
     if (n == 0 || (n < 0 && n != -EAGAIN)) break;
     if (n == -EAGAIN && !wait_for(fd, POLLIN, give_up, -1)) break;
   }
-  end_connection(context, record, CloseReason::shutdown, unechoed);
+  end_connection(context, record, CloseReason::shutdown, unechoed, 0, via);
+}
+
+// A PROXY listener's connection: reads its header under --proxy-timeout (and
+// the drain deadline). True once it is serving; false when it ended (refused).
+bool read_header(ServerContext& context, int fd, EchoStream& stream, BufferPool& pool,
+                 ConnectionRecord& record, ProxyPreamble& preamble) {
+  const ServerConfig& config = context.config;
+  const auto header_deadline = config.proxy_timeout.count() > 0
+                                   ? std::optional(Clock::now() + config.proxy_timeout)
+                                   : std::nullopt;
+  const auto refuse = [&](CloseReason reason, int error) {
+    std::string detail;
+    const Refusal refusal = refusal_for_unfinished(preamble, reason, error, &detail);
+    end_preamble(context, preamble, refusal, detail);
+    return false;
+  };
+  net::SocketIo io{fd};
+  for (;;) {
+    const PreambleRead read = read_preamble(io, stream, pool, [&](std::span<std::byte> bytes) {
+      return preamble.take(context, record, bytes);
+    });
+    switch (read.state) {
+      case PreambleRead::State::done:
+        record.add_in(read.leftover);
+        return true;
+      case PreambleRead::State::refused:
+        return refuse(CloseReason::proxy_invalid, 0);
+      case PreambleRead::State::eof:
+        return refuse(CloseReason::eof, 0);
+      case PreambleRead::State::failed:
+        return refuse(reason_for_error(read.error), read.error);
+      case PreambleRead::State::want_read:
+        break;
+    }
+    const bool draining = context.shutdown.draining();
+    const auto drain_deadline =
+        draining ? std::optional(context.shutdown.drain_deadline()) : std::nullopt;
+    const int latch = draining ? -1 : context.shutdown.latch_fd();
+    if (wait_for(fd, POLLIN, earliest(header_deadline, drain_deadline), latch)) continue;
+    if (drain_deadline && Clock::now() >= *drain_deadline) return refuse(CloseReason::shutdown, 0);
+    if (header_deadline && Clock::now() >= *header_deadline)
+      return refuse(CloseReason::proxy_timeout, 0);
+  }
 }
 
 }  // namespace
 
-void serve_connection(net::UniqueFd fd, [[maybe_unused]] const Listener& listener,
-                      ConnectionRecord record, ServerContext& context, BufferPool& pool) {
+void serve_connection(net::UniqueFd fd, const Listener& listener, ConnectionRecord record,
+                      ServerContext& context, BufferPool& pool) {
   const ServerConfig& config = context.config;
   log::flush();
   // Every return below has logged the close line: flush it on the way out.
@@ -85,6 +132,13 @@ void serve_connection(net::UniqueFd fd, [[maybe_unused]] const Listener& listene
   PipePool pipes(config.splice_pipes > 0 ? 1 : 0, config.buffer_size_bytes);
   EchoStream stream;
   net::SocketIo io{fd.get()};
+  std::optional<ProxyPreamble> preamble;
+  if (listener.spec.preamble == Preamble::proxy) {
+    preamble.emplace(record.peer());
+    if (!read_header(context, fd.get(), stream, pool, record, *preamble)) return;
+  }
+  // The proxy's address, for the close line of a connection that came through one.
+  const net::PeerAddress* via = preamble ? &preamble->sender() : nullptr;
   auto last_progress = Clock::now();
 
   for (;;) {
@@ -96,19 +150,19 @@ void serve_connection(net::UniqueFd fd, [[maybe_unused]] const Listener& listene
     if (result.state == PumpState::finished) {
       // The close sends the FIN: the peer has finished, so nothing unread can
       // turn it into a reset, and a shutdown(2) first would only cost a call.
-      end_connection(context, record, CloseReason::eof, 0);
+      end_connection(context, record, CloseReason::eof, 0, 0, via);
       return;
     }
     if (result.state == PumpState::failed) {
       end_connection(context, record, reason_for_error(result.error), stream.pending_bytes(),
-                     result.error);
+                     result.error, via);
       stream.release(pool, &pipes);
       return;
     }
 
     if (result.state == PumpState::more) {
       if (context.shutdown.draining() && Clock::now() >= context.shutdown.drain_deadline()) {
-        finish_for_shutdown(context, fd.get(), stream, pool, pipes, record);
+        finish_for_shutdown(context, fd.get(), stream, pool, pipes, record, via);
         return;
       }
       continue;
@@ -129,13 +183,13 @@ void serve_connection(net::UniqueFd fd, [[maybe_unused]] const Listener& listene
     if (wait_for(fd.get(), writing ? POLLOUT : POLLIN, deadline, latch)) continue;
 
     if (drain_deadline && Clock::now() >= *drain_deadline) {
-      finish_for_shutdown(context, fd.get(), stream, pool, pipes, record);
+      finish_for_shutdown(context, fd.get(), stream, pool, pipes, record, via);
       return;
     }
     if (policy_deadline && Clock::now() >= *policy_deadline) {
       end_connection(context, record,
                      writing ? CloseReason::write_timeout : CloseReason::idle_timeout,
-                     stream.pending_bytes());
+                     stream.pending_bytes(), 0, via);
       stream.release(pool, &pipes);
       return;
     }

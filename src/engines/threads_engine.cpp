@@ -99,7 +99,7 @@ class ThreadsEngine final : public Engine {
       }
       note_accept_succeeded();
       net::UniqueFd connection(fd);
-      if (auto record = admit_connection(context, peer)) {
+      if (auto record = admit_connection(context, peer, listener.spec.preamble)) {
         start_session(std::move(connection), listener, std::move(*record), context);
       }
     }
@@ -125,7 +125,11 @@ class ThreadsEngine final : public Engine {
       return;
     }
     log::event(log::Level::warn, "thread-failed", {{"error", std::strerror(error)}});
-    end_connection(context, start->record, CloseReason::error, 0, error);
+    if (listener.spec.preamble == Preamble::proxy) {
+      context.limiter.release();  // it never opened: no header, no admission yet
+    } else {
+      end_connection(context, start->record, CloseReason::error, 0, error);
+    }
     start.reset();  // closes the connection
     session_ended();
   }

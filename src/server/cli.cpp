@@ -67,7 +67,8 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   app.add_option(
          "-l,--listen", listen,
          "Where to listen, repeatable: [tcp://]ADDR:PORT, [V6ADDR]:PORT, :PORT (every IPv4 and "
-         "IPv6 address) or unix:PATH; port 0 = any free port")
+         "IPv6 address) or unix:PATH; port 0 = any free port; tcp+proxy://ADDR:PORT and "
+         "unix+proxy:PATH require a PROXY protocol header (v1 or v2) on every connection")
       ->capture_default_str()
       ->type_name("WHERE");
 
@@ -116,6 +117,20 @@ ParseOutcome parse_command_line(int argc, char** argv) {
       ->check(cli::duration_validator())
       ->capture_default_str()
       ->type_name("DURATION");
+
+  std::string proxy_timeout = "3s";
+  app.add_option("--proxy-timeout", proxy_timeout,
+                 "On a PROXY listener, refuse a connection whose header is not complete this "
+                 "long after it connected (off = never)")
+      ->check(cli::duration_validator(timeout_rule()))
+      ->capture_default_str()
+      ->type_name("DURATION");
+  std::vector<std::string> proxy_from;
+  app.add_option("--proxy-from", proxy_from,
+                 "Only this CIDR block may send a PROXY header (the balancers); repeatable; "
+                 "default: anyone who can reach a PROXY listener")
+      ->check(cidr_validator())
+      ->type_name("CIDR");
 
   app.add_option("--max-connections", c.max_connections,
                  "Most connections at once; more wait in the listen backlog")
@@ -204,6 +219,8 @@ ParseOutcome parse_command_line(int argc, char** argv) {
   c.write_timeout = *parse_duration(write_timeout);
   c.idle_timeout = *parse_duration(idle_timeout);
   c.drain_timeout = *parse_duration(drain_timeout);
+  c.proxy_timeout = *parse_duration(proxy_timeout);
+  for (const auto& text : proxy_from) c.admission.proxy_from.push_back(*parse_cidr(text));
   c.keepalive = *parse_keepalive(keepalive);
   for (const auto& text : allow) c.admission.allow.push_back(*parse_cidr(text));
   for (const auto& text : deny) c.admission.deny.push_back(*parse_cidr(text));

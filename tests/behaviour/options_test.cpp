@@ -111,7 +111,12 @@ INSTANTIATE_TEST_SUITE_P(
                       BadOption{{"--per-ip-prefix", "32,0"}, "--per-ip-prefix"},
                       BadOption{{"--per-ip-prefix", "24"}, "--per-ip-prefix"},
                       BadOption{{"--max-connections-per-ip", "x"}, "--max-connections-per-ip"},
-                      BadOption{{"--max-connections-per-ip", "-1"}, "--max-connections-per-ip"}),
+                      BadOption{{"--max-connections-per-ip", "-1"}, "--max-connections-per-ip"},
+                      BadOption{{"--proxy-from", "10.0.0.1/8"}, "--proxy-from"},
+                      BadOption{{"--proxy-from", "proxy.example"}, "--proxy-from"},
+                      BadOption{{"--proxy-timeout", "3x"}, "--proxy-timeout"},
+                      BadOption{{"--proxy-timeout", "1000h"}, "--proxy-timeout"},
+                      BadOption{{"--listen", "tcp+proxy:127.0.0.1:1"}, "--listen"}),
     [](const auto& param_info) {
       std::string name;
       for (const char ch : param_info.param.option)

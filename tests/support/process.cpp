@@ -111,6 +111,11 @@ Process::Process(const std::string& path, const std::vector<std::string>& args,
     ::dup2(in_fd, 0);
     ::dup2(out_file >= 0 ? out_file : out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
+    if (options.pass_fd == 3) {
+      ::fcntl(3, F_SETFD, 0);  // dup2 onto itself would keep FD_CLOEXEC
+    } else if (options.pass_fd >= 0) {
+      ::dup2(options.pass_fd, 3);
+    }
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -28,6 +28,9 @@ struct SpawnOptions {
   bool deny_io_uring = false;
   // Added to (or replacing in) the inherited environment, NAME=VALUE each.
   std::vector<std::string> environment;
+  // A descriptor the child gets as its fd 3 (a listening socket for a peer
+  // that takes `fd@3`, as HAProxy's bind does); -1 = none.
+  int pass_fd = -1;
 };
 
 // Splits captured output into lines (without their '\n').

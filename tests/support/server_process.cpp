@@ -42,6 +42,16 @@ ServerProcess::ServerProcess(const ServerKind& kind, const std::vector<std::stri
     path_ = dir_->file("echo.sock");
     listen = "unix:" + path_;
   }
+  if (kind.proxy) {
+    // "tcp+proxy://ADDR:PORT", "unix+proxy:PATH"
+    const auto scheme_end = listen.find("://");
+    if (listen_ == ListenKind::unix_socket) {
+      listen = "unix+proxy:" + path_;
+    } else {
+      listen = "tcp+proxy://" +
+               (scheme_end == std::string::npos ? listen : listen.substr(scheme_end + 3));
+    }
+  }
   std::vector<std::string> full{"--listen", listen, "--engine", kind.engine};
   full.insert(full.end(), args.begin(), args.end());
   process_ = std::make_unique<Process>(ECHO_SERVER_PATH, full, options);
@@ -54,7 +64,9 @@ ServerProcess::ServerProcess(const ServerKind& kind, const std::vector<std::stri
     port_ = static_cast<std::uint16_t>(std::stoul(line->substr(line->rfind(':') + 1)));
     // "listening on 127.0.0.1:PORT" or "[::1]:PORT"; a form without a host
     // (":PORT") is reached on 127.0.0.1.
-    const auto text = line->substr(line->find("listening on ") + 13);
+    auto text = line->substr(line->find("listening on ") + 13);
+    if (const auto scheme_end = text.find("://"); scheme_end != std::string::npos)
+      text.erase(0, scheme_end + 3);
     address_ = net::parse_address(text).value_or(
         *net::parse_address("127.0.0.1:" + std::to_string(port_)));
   }

@@ -29,6 +29,9 @@ struct ServerKind {
   std::string engine;
   ListenKind listen = ListenKind::tcp;
   std::string address = "127.0.0.1:0";  // tcp: what to listen on
+  // A PROXY listener (tcp+proxy://, unix+proxy:): every connection must start
+  // with a PROXY protocol header.
+  bool proxy = false;
 };
 void PrintTo(const ServerKind& kind, std::ostream* out);
 

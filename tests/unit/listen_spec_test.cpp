@@ -109,13 +109,32 @@ TEST(ListenSpec, KnownSchemesNotAvailableYetSaySo) {
             "'tls://127.0.0.1:1': TLS listeners are not available yet");
   EXPECT_EQ(parse_error("udp://127.0.0.1:1"),
             "'udp://127.0.0.1:1': UDP listeners are not available yet");
-  EXPECT_EQ(parse_error("tcp+proxy://127.0.0.1:1"),
-            "'tcp+proxy://127.0.0.1:1': PROXY-protocol listeners are not available yet");
-  EXPECT_EQ(parse_error("unix+proxy:/tmp/s"),
-            "'unix+proxy:/tmp/s': PROXY-protocol listeners are not available yet");
   // The transport is named first: TLS is what is missing here.
   EXPECT_EQ(parse_error("tls+proxy://127.0.0.1:1"),
             "'tls+proxy://127.0.0.1:1': TLS listeners are not available yet");
+}
+
+TEST(ListenSpec, ProxyListenersRequireTheHeader) {
+  const auto tcp = parse_listen_spec("tcp+proxy://127.0.0.1:0");
+  ASSERT_TRUE(tcp);
+  EXPECT_EQ(tcp->transport, Transport::tcp);
+  EXPECT_EQ(tcp->preamble, Preamble::proxy);
+  EXPECT_EQ(tcp->address.to_string(), "127.0.0.1:0");
+  EXPECT_EQ(tcp->to_string(), "tcp+proxy://127.0.0.1:0");
+  const auto any = parse_listen_spec("TCP+PROXY://:7000");
+  ASSERT_TRUE(any);
+  EXPECT_TRUE(any->dual_stack);
+  EXPECT_EQ(any->preamble, Preamble::proxy);
+  const auto unix_spec = parse_listen_spec("unix+proxy:/tmp/p.sock");
+  ASSERT_TRUE(unix_spec);
+  EXPECT_EQ(unix_spec->transport, Transport::unix_stream);
+  EXPECT_EQ(unix_spec->preamble, Preamble::proxy);
+  EXPECT_EQ(unix_spec->path, "/tmp/p.sock");
+  EXPECT_EQ(unix_spec->to_string(), "unix+proxy:/tmp/p.sock");
+  // A plain listener has none.
+  EXPECT_EQ(parse_listen_spec("tcp://127.0.0.1:1")->preamble, Preamble::none);
+  EXPECT_EQ(parse_error("tcp+proxy:127.0.0.1:1"),
+            "'tcp+proxy:127.0.0.1:1': expected tcp+proxy://ADDR:PORT");
 }
 
 TEST(ListenSpec, UnknownSchemesAreNamed) {

@@ -11,6 +11,7 @@
 
 #include "core/accept_policy.hpp"
 #include "core/log.hpp"
+#include "core/preamble_read.hpp"
 #include "net/socket.hpp"
 #include "net/socket_io.hpp"
 
@@ -175,13 +176,43 @@ void EventLoop::add_connection(net::UniqueFd fd, const net::Address& peer, std::
   }
   if (core_.final_phase()) {
     // Accepted just before the listener closed, after the drain deadline.
+    if (c.phase == Phase::preamble) {
+      close_connection(slot, CloseReason::shutdown);
+      return;
+    }
     core_.begin_final_flush(slot);
     service_closing(slot);
   }
 }
 
+bool EventLoop::serve_preamble(std::uint32_t slot) {
+  Connection& c = core_[slot];
+  net::SocketIo io{c.fd.get()};
+  const PreambleRead read = read_preamble(io, c.stream, pool_, [&](std::span<std::byte> bytes) {
+    return core_.take_preamble(slot, bytes);
+  });
+  switch (read.state) {
+    case PreambleRead::State::want_read:
+      return false;  // still under --proxy-timeout, counted from the accept
+    case PreambleRead::State::done:
+      c.record.add_in(read.leftover);
+      return true;
+    case PreambleRead::State::refused:
+      close_connection(slot, CloseReason::proxy_invalid);
+      return false;
+    case PreambleRead::State::eof:
+      close_connection(slot, CloseReason::eof);
+      return false;
+    case PreambleRead::State::failed:
+      close_connection(slot, reason_for_error(read.error), read.error);
+      return false;
+  }
+  return false;
+}
+
 void EventLoop::service(std::uint32_t slot) {
   Connection& c = core_[slot];
+  if (c.phase == Phase::preamble && !serve_preamble(slot)) return;
   if (c.phase != Phase::serving) {
     service_closing(slot);
     return;

@@ -48,6 +48,8 @@ class EventLoop {
   void accept_ready(std::uint16_t listener);
   void add_connection(net::UniqueFd fd, const net::Address& peer, std::uint16_t listener);
   void service(std::uint32_t slot);
+  // A connection reading its PROXY header: true once it is serving.
+  bool serve_preamble(std::uint32_t slot);
   void service_closing(std::uint32_t slot);
   void close_connection(std::uint32_t slot, CloseReason reason, int error = 0);
   void begin_drain();

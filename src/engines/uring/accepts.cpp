@@ -87,11 +87,15 @@ void EventLoop::add_connection(net::UniqueFd fd, std::uint32_t slot, const net::
   c.fixed = direct || files_.install(slot, c.fd.get());
   if (core_.final_phase()) {
     // Accepted just before the listener closed, after the drain deadline.
+    if (c.phase == Phase::preamble) {
+      close_connection(slot, CloseReason::shutdown);
+      return;
+    }
     core_.begin_final_flush(slot);
     finish_flush(slot);
     return;
   }
-  start_recv(slot);
+  start_recv(slot);  // a PROXY header too (handle_preamble_recv)
 }
 
 }  // namespace echo::uring

@@ -124,7 +124,7 @@ void EventLoop::handle_connection(const Tag& tag, int result, std::uint32_t flag
 
 void EventLoop::handle_readable(std::uint32_t slot) {
   Connection& c = core_[slot];
-  if (c.phase != Phase::serving) {
+  if (c.phase != Phase::serving && c.phase != Phase::preamble) {
     finish_flush(slot);
     return;
   }
@@ -144,8 +144,65 @@ void EventLoop::handle_readable(std::uint32_t slot) {
   c.recv_turn = turn_;
 }
 
+// A PROXY listener's connection reads its header with the same recvs as the
+// echo (a provided buffer, or a pool buffer when the ring is empty), so while
+// it waits for the header it holds no buffer. The bytes after the header stay
+// in that buffer, to be echoed as if a recv had just brought them.
+void EventLoop::handle_preamble_recv(std::uint32_t slot, int result, std::uint32_t flags) {
+  Connection& c = core_[slot];
+  const bool provided = (flags & IORING_CQE_F_BUFFER) != 0;
+  const auto give_back = [&] {
+    if (provided) buffers_.give_back(buffer_of(flags));
+    c.stream.settle(spill());
+  };
+  if (result <= 0) {
+    give_back();
+    if (result == -ENOBUFS) {
+      buffers_.note_exhausted();
+      start_poll(slot, TagKind::readable);
+    } else if (result == -EINTR || result == -EAGAIN) {
+      start_recv(slot);
+    } else if (result == -EINVAL && c.recv_waited && poll_first_) {
+      poll_first_ = false;  // a kernel before 5.19: plain recvs from now on
+      start_recv(slot);
+    } else if (result == 0) {
+      close_connection(slot, CloseReason::eof);
+    } else {
+      close_connection(slot, reason_for_error(-result), -result);
+    }
+    return;
+  }
+  c.recv_waited = static_cast<std::uint8_t>(turn_ - c.recv_turn) > 1;
+  std::byte* data =
+      provided ? buffers_.data(buffer_of(flags)) : c.stream.receive_buffer(spill()).data();
+  const ProxyPreamble::Step step =
+      core_.take_preamble(slot, {data, static_cast<std::size_t>(result)});
+  if (step.status == ProxyPreamble::Status::refused) {
+    give_back();
+    close_connection(slot, CloseReason::proxy_invalid);
+    return;
+  }
+  if (step.status == ProxyPreamble::Status::need_more || step.leftover == 0) {
+    give_back();  // all of it was header
+    start_recv(slot);
+    return;
+  }
+  if (provided) {
+    c.stream.received_provided(buffer_of(flags), step.leftover);
+  } else {
+    c.stream.received(step.leftover);
+  }
+  c.record.add_in(step.leftover);
+  core_.wait(slot, Wait::output, true);
+  start_send(slot);
+}
+
 void EventLoop::handle_recv(std::uint32_t slot, int result, std::uint32_t flags) {
   Connection& c = core_[slot];
+  if (c.phase == Phase::preamble) {
+    handle_preamble_recv(slot, result, flags);
+    return;
+  }
   if (result > 0) {
     if (flags & IORING_CQE_F_BUFFER) {
       c.stream.received_provided(buffer_of(flags), static_cast<std::size_t>(result));

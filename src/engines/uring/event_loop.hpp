@@ -133,6 +133,7 @@ class EventLoop {
   // connections.cpp
   std::uint64_t in_flight_tag(std::uint32_t slot) const;
   io_uring_sqe* prepare(std::uint32_t slot, TagKind kind);
+  void handle_preamble_recv(std::uint32_t slot, int result, std::uint32_t flags);
   void start_recv(std::uint32_t slot);
   void start_send(std::uint32_t slot);
   // A POLLIN poll without a buffer: readable (the ring was empty) or discard
