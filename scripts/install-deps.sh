@@ -8,6 +8,7 @@ packages=(
   build-essential g++ clang cmake ninja-build pkg-config
   libcli11-dev libspdlog-dev libfmt-dev liburing-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libboost-dev libclang-rt-14-dev
   clang-format clang-tidy
   strace
 )
