@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/log.hpp"
 #include "proxy/parser.hpp"
 
 namespace echo {
@@ -32,7 +33,9 @@ ProxyPreamble::Step ProxyPreamble::take(ServerContext& context, ConnectionRecord
     parser_.reset();
     return {Status::refused, 0};
   }
-  record.open_proxied(claimed, sender_, header.describe_tlvs());
+  // The TLV summary is only for the open line: not built when info is off.
+  record.open_proxied(claimed, sender_,
+                      log::enabled(log::Level::info) ? header.describe_tlvs() : std::string());
   parser_.reset();
   complete_ = true;
   const std::size_t leftover = bytes.size() - step.consumed;
