@@ -11,6 +11,7 @@ packages=(
   libboost-dev libclang-rt-14-dev
   clang-format clang-tidy
   strace
+  haproxy
 )
 
 missing=()
