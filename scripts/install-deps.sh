@@ -9,6 +9,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev liburing-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libclang-rt-14-dev
+  libssl-dev openssl
   clang-format clang-tidy
   strace
   haproxy
